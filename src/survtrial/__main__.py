@@ -1,0 +1,3 @@
+from survtrial.cli import run
+
+run()

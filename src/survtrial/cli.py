@@ -1,0 +1,49 @@
+"""Command-line interface (Typer). User errors print one line and exit with status 2."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from survtrial import __version__
+from survtrial._errors import InputError
+
+app = typer.Typer(
+    name="survtrial",
+    help="Design, simulate, monitor and analyse randomized time-to-event clinical trials.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"survtrial {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """survtrial: randomized time-to-event trials, with R's numbers."""
+
+
+def fail(message: str) -> None:
+    """Print a user error on one line and exit with status 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def run() -> None:  # pragma: no cover - thin wrapper used by `python -m survtrial`
+    try:
+        app()
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

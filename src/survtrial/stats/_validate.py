@@ -1,0 +1,144 @@
+"""Checks at the boundary of every public statistic.
+
+Each check raises :class:`survtrial.InputError` naming the argument and the first offending
+index, so that nothing is dropped silently. Kernels behind these checks assume clean arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from survtrial._errors import InputError
+
+
+def _as_1d(values: Any, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values)
+    except Exception as exc:  # pragma: no cover - numpy rarely fails here
+        raise InputError(f"{name}: cannot be read as an array ({exc})") from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise InputError(f"{name}: expected a one-dimensional array, got shape {arr.shape}")
+    if arr.size == 0:
+        raise InputError(f"{name}: is empty; at least one observation is needed")
+    return arr
+
+
+def check_time(time: Any, name: str = "time") -> np.ndarray:
+    """Follow-up times: finite, non-negative floats."""
+    arr = _as_1d(time, name)
+    if arr.dtype == object or arr.dtype.kind not in "iufb":
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            bad = _first_non_numeric(arr)
+            raise InputError(
+                f"{name}: value {arr[bad]!r} at index {bad} is not a number"
+            ) from None
+    arr = np.asarray(arr, dtype=float)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = int(np.argmin(finite))
+        raise InputError(
+            f"{name}: value {arr[bad]} at index {bad} is not finite; "
+            "remove the row or give its follow-up time"
+        )
+    neg = arr < 0
+    if neg.any():
+        bad = int(np.argmax(neg))
+        raise InputError(f"{name}: value {arr[bad]} at index {bad} is negative; times must be >= 0")
+    return arr
+
+
+def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.ndarray:
+    """Integer codes 0..max_code (event indicator 0/1, or cause 0..K when max_code is None)."""
+    arr = _as_1d(values, name)
+    _check_length(arr, name, n)
+    if arr.dtype == bool:
+        return arr.astype(np.int64)
+    try:
+        num = arr.astype(float)
+    except (TypeError, ValueError):
+        bad = _first_non_numeric(arr)
+        raise InputError(f"{name}: value {arr[bad]!r} at index {bad} is not a number") from None
+    bad_mask = ~np.isfinite(num) | (num != np.round(num)) | (num < 0)
+    if max_code is not None:
+        bad_mask |= num > max_code
+    if bad_mask.any():
+        bad = int(np.argmax(bad_mask))
+        allowed = f"0..{max_code}" if max_code is not None else "a non-negative integer"
+        raise InputError(f"{name}: value {arr[bad]!r} at index {bad} is not a code in {allowed}")
+    return num.astype(np.int64)
+
+
+def check_event(event: Any, n: int, name: str = "event") -> np.ndarray:
+    """Event indicator: 1 (or True) for an event, 0 for a censored time."""
+    return check_codes(event, name, n, max_code=1)
+
+
+def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group or stratum labels; returns (sorted unique labels, integer codes)."""
+    arr = _as_1d(values, name)
+    _check_length(arr, name, n)
+    if arr.dtype.kind == "f":
+        nan = np.isnan(arr)
+        if nan.any():
+            bad = int(np.argmax(nan))
+            raise InputError(f"{name}: missing value at index {bad}; every row needs a label")
+    elif arr.dtype == object:
+        miss = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr])
+        if miss.any():
+            bad = int(np.argmax(miss))
+            raise InputError(f"{name}: missing value at index {bad}; every row needs a label")
+        arr = arr.astype(str)
+    labels, codes = np.unique(arr, return_inverse=True)
+    return labels, codes.astype(np.intp).reshape(-1)
+
+
+def check_groups(
+    group: Any, n: int, name: str = "group", min_groups: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    labels, codes = check_labels(group, name, n)
+    if labels.size < min_groups:
+        raise InputError(
+            f"{name}: found {labels.size} group(s) ({', '.join(map(str, labels))}); "
+            f"at least {min_groups} are needed"
+        )
+    return labels, codes
+
+
+def check_positive(value: Any, name: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: {value!r} is not a number") from None
+    if not np.isfinite(v) or v <= 0:
+        raise InputError(f"{name}: must be a positive finite number, got {value!r}")
+    return v
+
+
+def check_level(confidence_level: Any) -> float:
+    try:
+        v = float(confidence_level)
+    except (TypeError, ValueError):
+        raise InputError(f"confidence_level: {confidence_level!r} is not a number") from None
+    if not 0 < v < 1:
+        raise InputError(f"confidence_level: must lie in (0, 1), got {confidence_level!r}")
+    return v
+
+
+def _check_length(arr: np.ndarray, name: str, n: int) -> None:
+    if arr.shape[0] != n:
+        raise InputError(f"{name}: has {arr.shape[0]} values but time has {n}; lengths must match")
+
+
+def _first_non_numeric(arr: np.ndarray) -> int:
+    for i, v in enumerate(arr.tolist()):
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            return i
+    return 0
