@@ -44,8 +44,9 @@ def timefix_sorted(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> np.
 def timefix(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     """Unsorted version of :func:`timefix_sorted`; returns a new array in the input order."""
     order = np.argsort(time, kind="stable")
-    fixed_sorted = timefix_sorted(time[order], tolerance)
-    if fixed_sorted is time[order]:
+    sorted_time = time[order]
+    fixed_sorted = timefix_sorted(sorted_time, tolerance)
+    if fixed_sorted is sorted_time:
         return time
     out = np.empty_like(time)
     out[order] = fixed_sorted
