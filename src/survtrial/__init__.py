@@ -1,4 +1,4 @@
-"""survtrial: randomized time-to-event clinical trials, designed, simulated and analysed in Python."""
+"""survtrial: randomized time-to-event clinical trials, designed, simulated and analysed."""
 
 from survtrial._errors import InputError
 

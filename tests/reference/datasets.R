@@ -36,6 +36,25 @@ random_set <- function(seed, n, ngroup = 2, nstrata = 1, rate = 0.1, cens_rate =
              strata = paste0("s", strata), cause = cause, x1 = x1, x2 = x2)
 }
 
+# Full-precision JSON: jsonlite prints at most 15 significant digits, so numbers are formatted
+# here with %.17g (exact round trip) and passed through verbatim; NA is null, +-Inf the
+# strings "Inf" / "-Inf". Matrices become row lists.
+exact_json <- function(x) {
+  fmt <- function(v) ifelse(is.na(v), "null", ifelse(is.infinite(v),
+                          ifelse(v > 0, '"Inf"', '"-Inf"'), sprintf("%.17g", v)))
+  conv <- function(v) {
+    if (is.list(v)) return(lapply(v, conv))
+    if (is.matrix(v) && is.numeric(v)) return(lapply(seq_len(nrow(v)), function(i) conv(v[i, ])))
+    if (is.numeric(v) || is.logical(v) && all(is.na(v))) {
+      v <- as.numeric(v)
+      txt <- if (length(v) == 1) fmt(v) else paste0("[", paste(fmt(v), collapse = ","), "]")
+      return(structure(txt, class = "json"))
+    }
+    v
+  }
+  toJSON(conv(x), auto_unbox = TRUE, json_verbatim = TRUE, null = "null", na = "null")
+}
+
 make_datasets <- function() {
   d <- list()
   # --- random sets -------------------------------------------------------------------------

@@ -14,40 +14,37 @@ import numpy as np
 TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 
-def timefix_sorted(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
-    """Return ``sorted_time`` (ascending) with near-equal values replaced by their cut.
-
-    Same rule as ``survival:::aeqSurv``: distinct values y, gaps dy; a gap is tied when
-    ``dy <= tol`` or ``dy / mean(|y|) <= tol``; each value maps to the largest untied cut below it.
-    """
-    n = sorted_time.shape[0]
-    if n < 2 or tolerance <= 0:
-        return sorted_time
+def _cuts(sorted_time: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """The cut points of ``aeqSurv`` for ascending times, or None when nothing is tied."""
+    if sorted_time.shape[0] < 2 or tolerance <= 0:
+        return None
     gap = np.diff(sorted_time)
     distinct = gap > 0
-    # mean of |distinct values| (the first value plus each value that starts a new distinct run)
-    mean_abs = (abs(sorted_time[0]) + np.abs(sorted_time[1:][distinct]).sum()) / (
-        1 + np.count_nonzero(distinct)
-    )
-    tied = distinct & ((gap <= tolerance) | (gap <= tolerance * mean_abs))
+    values = np.concatenate([sorted_time[:1], sorted_time[1:][distinct]])
+    dy = gap[distinct]
+    mean_abs = np.abs(values).mean()
+    tied = (dy <= tolerance) | (dy <= tolerance * mean_abs)
     if not tied.any():
-        return sorted_time
-    # an observation starts a new cut when it is distinct from its predecessor and not tied to it
-    new_cut = np.empty(n, dtype=bool)
-    new_cut[0] = True
-    new_cut[1:] = distinct & ~tied
-    start = np.where(new_cut, np.arange(n), 0)
-    np.maximum.accumulate(start, out=start)
-    return sorted_time[start]
+        return None
+    return values[np.concatenate([[True], ~tied])]
 
 
 def timefix(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
-    """Unsorted version of :func:`timefix_sorted`; returns a new array in the input order."""
-    order = np.argsort(time, kind="stable")
-    sorted_time = time[order]
-    fixed_sorted = timefix_sorted(sorted_time, tolerance)
-    if fixed_sorted is sorted_time:
+    """Return ``time`` with near-equal values replaced by their cut (``survival:::aeqSurv``).
+
+    Distinct values y, gaps dy; a gap is tied when ``dy <= tol`` or ``dy / mean(|y|) <= tol``;
+    each value maps to the largest untied cut at or below it. Returns the input array itself when
+    nothing is tied (the common case, costing one sort).
+    """
+    cuts = _cuts(np.sort(time), tolerance)
+    if cuts is None:
         return time
-    out = np.empty_like(time)
-    out[order] = fixed_sorted
-    return out
+    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+
+
+def timefix_sorted(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
+    """:func:`timefix` for times already in ascending order (the result stays sorted)."""
+    cuts = _cuts(sorted_time, tolerance)
+    if cuts is None:
+        return sorted_time
+    return cuts[np.searchsorted(cuts, sorted_time, side="right") - 1]
