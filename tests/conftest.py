@@ -17,7 +17,7 @@ FIXTURES = REFERENCE / "fixtures"
 @cache
 def reference_data(name: str) -> pd.DataFrame:
     """A reference data set as R wrote it (full double precision)."""
-    return pd.read_csv(DATA / f"{name}.csv")
+    return pd.read_csv(DATA / f"{name}.csv", float_precision="round_trip")
 
 
 @cache

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial.stats._timefix import Cuts, find_cuts
+
+
+def global_cuts(time: np.ndarray) -> Cuts | None:
+    """R's timefix is applied to all times together, before any split by group or stratum."""
+    return find_cuts(np.sort(time))
+
 
 @dataclass(frozen=True, slots=True)
 class SortedSample:
@@ -21,8 +28,14 @@ class SortedSample:
     event_times: np.ndarray
 
     @classmethod
-    def from_arrays(cls, time: np.ndarray, event: np.ndarray) -> SortedSample:
-        return cls(np.sort(time), np.sort(time[event == 1]))
+    def from_arrays(cls, time: np.ndarray, event: np.ndarray, cuts: Cuts | None) -> SortedSample:
+        """Sort ``time`` (and its event times), merging near-equal times by ``cuts``."""
+        all_times = np.sort(time)
+        event_times = np.sort(time[event.astype(bool, copy=False)])
+        if cuts is not None:
+            all_times = cuts.apply(all_times)
+            event_times = cuts.apply(event_times)
+        return cls(all_times, event_times)
 
     @property
     def n(self) -> int:

@@ -4,18 +4,59 @@ R (survival >= 2.41) treats two distinct times as tied when their gap is at most
 ``tol = sqrt(machine epsilon)`` in absolute value, or relative to the mean absolute value of the
 distinct finite times. Chains of such gaps collapse onto the first (smallest) time. Without this,
 times that differ only by floating-point noise (e.g. 1/3 computed two ways) would be separate
-risk sets and give different numbers from R.
+risk sets and give different numbers from R. With 10^6 continuous times some gaps fall below
+the tolerance by chance, so the rule matters for large data too.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 
-def _cuts(sorted_time: np.ndarray, tolerance: float) -> np.ndarray | None:
-    """The cut points of ``aeqSurv`` for ascending times, or None when nothing is tied."""
+@dataclass(frozen=True, slots=True)
+class Cuts:
+    """The distinct values that ``aeqSurv`` moves (``moved``) and where they go (``target``)."""
+
+    moved: np.ndarray
+    target: np.ndarray
+
+    def apply(self, time: np.ndarray) -> np.ndarray:
+        """Map every moved value onto its target; other values are returned unchanged.
+
+        Only exact matches of the (few) moved values change. Candidates are found through a
+        bucket table (one multiply and one gather per value), then confirmed by binary search;
+        for sorted ``time`` the result stays sorted.
+        """
+        lo, hi = float(self.moved[0]), float(self.moved[-1])
+        n_buckets = 1 << 20
+        scale = (n_buckets - 1) / (hi - lo) if hi > lo else 0.0
+        marked = np.zeros(n_buckets + 1, dtype=bool)
+        marked[((self.moved - lo) * scale).astype(np.int64)] = True
+        bucket = (time - lo) * scale
+        np.clip(bucket, -1.0, n_buckets, out=bucket)
+        candidates = np.flatnonzero(marked[bucket.astype(np.int64)] & (time >= lo) & (time <= hi))
+        if candidates.shape[0] == 0:
+            return time
+        values = time[candidates]
+        pos = np.minimum(np.searchsorted(self.moved, values), self.moved.shape[0] - 1)
+        hit = self.moved[pos] == values
+        if not hit.any():
+            return time
+        out = time.copy()
+        out[candidates[hit]] = self.target[pos[hit]]
+        return out
+
+
+def find_cuts(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> Cuts | None:
+    """The ``aeqSurv`` merge for ascending times, or None when nothing is tied.
+
+    Distinct values y, gaps dy; a gap is tied when ``dy <= tol`` or ``dy / mean(|y|) <= tol``;
+    each value maps to the largest untied cut at or below it.
+    """
     if sorted_time.shape[0] < 2 or tolerance <= 0:
         return None
     gap = np.diff(sorted_time)
@@ -26,25 +67,23 @@ def _cuts(sorted_time: np.ndarray, tolerance: float) -> np.ndarray | None:
     tied = (dy <= tolerance) | (dy <= tolerance * mean_abs)
     if not tied.any():
         return None
-    return values[np.concatenate([[True], ~tied])]
+    is_cut = np.concatenate([[True], ~tied])
+    cut_index = np.where(is_cut, np.arange(values.shape[0]), 0)
+    np.maximum.accumulate(cut_index, out=cut_index)
+    moved = ~is_cut
+    return Cuts(values[moved], values[cut_index[moved]])
 
 
 def timefix(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
-    """Return ``time`` with near-equal values replaced by their cut (``survival:::aeqSurv``).
+    """Return ``time`` with near-equal values merged as ``survival:::aeqSurv`` does.
 
-    Distinct values y, gaps dy; a gap is tied when ``dy <= tol`` or ``dy / mean(|y|) <= tol``;
-    each value maps to the largest untied cut at or below it. Returns the input array itself when
-    nothing is tied (the common case, costing one sort).
+    Returns the input array itself when nothing is tied (the common case, costing one sort).
     """
-    cuts = _cuts(np.sort(time), tolerance)
-    if cuts is None:
-        return time
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+    cuts = find_cuts(np.sort(time), tolerance)
+    return time if cuts is None else cuts.apply(time)
 
 
 def timefix_sorted(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     """:func:`timefix` for times already in ascending order (the result stays sorted)."""
-    cuts = _cuts(sorted_time, tolerance)
-    if cuts is None:
-        return sorted_time
-    return cuts[np.searchsorted(cuts, sorted_time, side="right") - 1]
+    cuts = find_cuts(sorted_time, tolerance)
+    return sorted_time if cuts is None else cuts.apply(sorted_time)

@@ -59,6 +59,10 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
     _check_length(arr, name, n)
     if arr.dtype == bool:
         return arr.astype(np.int64)
+    if arr.dtype.kind in "iu":
+        low, high = arr.min(), arr.max()
+        if low >= 0 and (max_code is None or high <= max_code):
+            return arr.astype(np.int64, copy=False)
     try:
         num = arr.astype(float)
     except (TypeError, ValueError):

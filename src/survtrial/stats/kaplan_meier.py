@@ -11,7 +11,7 @@ from scipy.special import ndtri
 from survtrial._errors import InputError
 from survtrial.stats._results import ConfidenceInterval, Estimate
 from survtrial.stats._risksets import SortedSample, risk_table
-from survtrial.stats._timefix import timefix
+from survtrial.stats._timefix import find_cuts
 from survtrial.stats._validate import check_event, check_level, check_time
 
 CI_METHODS = ("log", "log-log", "plain")
@@ -198,5 +198,9 @@ def kaplan_meier(time: Any, event: Any) -> KaplanMeierResult:
     """
     t = check_time(time)
     e = check_event(event, t.shape[0])
-    t = timefix(t)
-    return km_from_sample(SortedSample.from_arrays(t, e))
+    all_times = np.sort(t)
+    cuts = find_cuts(all_times)
+    event_times = np.sort(t[e.astype(bool, copy=False)])
+    if cuts is not None:
+        all_times, event_times = cuts.apply(all_times), cuts.apply(event_times)
+    return km_from_sample(SortedSample(all_times, event_times))

@@ -9,8 +9,14 @@ import numpy as np
 from scipy.special import chdtrc, ndtr
 
 from survtrial._errors import InputError
-from survtrial.stats._risksets import SortedSample, at_risk_at, count_at, run_starts, split_by_code
-from survtrial.stats._timefix import timefix
+from survtrial.stats._risksets import (
+    SortedSample,
+    at_risk_at,
+    count_at,
+    global_cuts,
+    run_starts,
+    split_by_code,
+)
 from survtrial.stats._validate import check_event, check_groups, check_labels, check_time
 
 
@@ -131,13 +137,13 @@ def logrank(
     else:
         s_labels, s = check_labels(strata, "strata", n_obs)
         m = s_labels.shape[0]
-    t = timefix(t)
     return _logrank_fit(t, e, g, k, s, m, labels, float(rho), float(gamma))
 
 
 def _logrank_fit(t, e, g, k, s, m, labels, rho, gamma) -> LogrankResult:
-    """Log-rank on clean arrays: g in 0..k-1, s in 0..m-1 (no checks)."""
-    parts = split_by_code(s * k + g, m * k, t, e)
+    """Log-rank on clean arrays: g in 0..k-1, s in 0..m-1 (no checks; timefix applied here)."""
+    cuts = global_cuts(t)
+    parts = split_by_code(s * k + g if m > 1 else g, m * k, t, e)
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
@@ -149,7 +155,7 @@ def _logrank_fit(t, e, g, k, s, m, labels, rho, gamma) -> LogrankResult:
         for j in range(k):
             tt, ee = parts[st * k + j]
             counts[j] += tt.shape[0]
-            blocks.append(SortedSample.from_arrays(tt, ee))
+            blocks.append(SortedSample.from_arrays(tt, ee, cuts))
         o, ex, v, ou, eu = _stratum_sums(blocks, rho, gamma)
         observed += o
         expected += ex

@@ -10,8 +10,7 @@ from scipy.special import ndtr, ndtri
 
 from survtrial._errors import InputError
 from survtrial.stats._results import ConfidenceInterval
-from survtrial.stats._risksets import SortedSample, split_by_code
-from survtrial.stats._timefix import timefix
+from survtrial.stats._risksets import SortedSample, global_cuts, split_by_code
 from survtrial.stats._validate import check_event, check_groups, check_level, check_time
 from survtrial.stats.kaplan_meier import KaplanMeierResult, km_from_sample
 
@@ -107,9 +106,9 @@ def _group_curves(time, event, group) -> tuple[np.ndarray, list[KaplanMeierResul
     t = check_time(time)
     e = check_event(event, t.shape[0])
     labels, g = check_groups(group, t.shape[0])
-    t = timefix(t)
+    cuts = global_cuts(t)
     parts = split_by_code(g, labels.shape[0], t, e)
-    curves = [km_from_sample(SortedSample.from_arrays(tt, ee)) for tt, ee in parts]
+    curves = [km_from_sample(SortedSample.from_arrays(tt, ee, cuts)) for tt, ee in parts]
     return labels, curves, parts
 
 
