@@ -61,12 +61,14 @@ def find_cuts(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> Cuts | N
         return None
     gap = np.diff(sorted_time)
     distinct = gap > 0
+    n_distinct = 1 + int(np.count_nonzero(distinct))
+    mean_abs = (abs(sorted_time[0]) + np.abs(sorted_time[1:][distinct]).sum()) / n_distinct
+    threshold = max(tolerance, tolerance * mean_abs)
+    if not (distinct & (gap <= threshold)).any():
+        return None
     values = np.concatenate([sorted_time[:1], sorted_time[1:][distinct]])
     dy = gap[distinct]
-    mean_abs = np.abs(values).mean()
     tied = (dy <= tolerance) | (dy <= tolerance * mean_abs)
-    if not tied.any():
-        return None
     is_cut = np.concatenate([[True], ~tied])
     cut_index = np.where(is_cut, np.arange(values.shape[0]), 0)
     np.maximum.accumulate(cut_index, out=cut_index)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from survtrial._errors import InputError
 
@@ -50,6 +51,8 @@ def check_time(time: Any, name: str = "time") -> np.ndarray:
     if neg.any():
         bad = int(np.argmax(neg))
         raise InputError(f"{name}: value {arr[bad]} at index {bad} is negative; times must be >= 0")
+    if np.signbit(arr).any():  # -0.0 would sort after every positive time in the kernels
+        arr = np.abs(arr)
     return arr
 
 
@@ -84,22 +87,19 @@ def check_event(event: Any, n: int, name: str = "event") -> np.ndarray:
 
 
 def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group or stratum labels; returns (sorted unique labels, integer codes)."""
+    """Group or stratum labels; returns (sorted unique labels, integer codes 0..k-1)."""
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
-    if arr.dtype.kind == "f":
-        nan = np.isnan(arr)
-        if nan.any():
-            bad = int(np.argmax(nan))
-            raise InputError(f"{name}: missing value at index {bad}; every row needs a label")
-    elif arr.dtype == object:
-        miss = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr])
-        if miss.any():
-            bad = int(np.argmax(miss))
-            raise InputError(f"{name}: missing value at index {bad}; every row needs a label")
-        arr = arr.astype(str)
-    labels, codes = np.unique(arr, return_inverse=True)
-    return labels, codes.astype(np.intp).reshape(-1)
+    if arr.dtype == object:
+        kinds = {type(v) for v in arr[: min(arr.shape[0], 1000)]}
+        if len(kinds) > 1 and not kinds <= {int, float, np.int64, np.float64}:
+            arr = np.array([v if v is None or isinstance(v, float) else str(v) for v in arr],
+                           dtype=object)
+    codes, labels = pd.factorize(arr, sort=True)
+    if (codes < 0).any():
+        bad = int(np.argmax(codes < 0))
+        raise InputError(f"{name}: missing value at index {bad}; every row needs a label")
+    return np.asarray(labels), codes.astype(np.intp, copy=False)
 
 
 def check_groups(

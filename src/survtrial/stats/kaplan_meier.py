@@ -10,7 +10,7 @@ from scipy.special import ndtri
 
 from survtrial._errors import InputError
 from survtrial.stats._results import ConfidenceInterval, Estimate
-from survtrial.stats._risksets import SortedSample, risk_table
+from survtrial.stats._risksets import SortedSample, risk_table, sort_with_events
 from survtrial.stats._timefix import find_cuts
 from survtrial.stats._validate import check_event, check_level, check_time
 
@@ -198,9 +198,8 @@ def kaplan_meier(time: Any, event: Any) -> KaplanMeierResult:
     """
     t = check_time(time)
     e = check_event(event, t.shape[0])
-    all_times = np.sort(t)
+    all_times, is_event = sort_with_events(t, e)
     cuts = find_cuts(all_times)
-    event_times = np.sort(t[e.astype(bool, copy=False)])
     if cuts is not None:
-        all_times, event_times = cuts.apply(all_times), cuts.apply(event_times)
-    return km_from_sample(SortedSample(all_times, event_times))
+        all_times = cuts.apply(all_times)
+    return km_from_sample(SortedSample(all_times, is_event, all_times[is_event]))

@@ -12,7 +12,7 @@ from survtrial._errors import InputError
 from survtrial.stats._risksets import (
     SortedSample,
     at_risk_at,
-    count_at,
+    events_at,
     global_cuts,
     run_starts,
     split_by_code,
@@ -68,7 +68,7 @@ def _stratum_sums(
     deaths = np.empty((times.shape[0], k))
     for j, b in enumerate(blocks):
         n_risk[:, j] = at_risk_at(b.all_times, times)
-        deaths[:, j] = count_at(b.event_times, times)
+        deaths[:, j] = events_at(b.event_times, times)
     n = n_risk.sum(axis=1)
     d = deaths.sum(axis=1)
     share = n_risk / n[:, None]
