@@ -20,7 +20,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from survtrial.design import group_sequential
+from survtrial import InputError
+from survtrial.design import (
+    conditional_power,
+    dropout_hazard,
+    events_required,
+    final_inference,
+    group_sequential,
+    power_survival,
+    repeated_confidence_intervals,
+    sample_size_survival,
+    update_bounds,
+)
 
 FIXTURES = Path(__file__).parent / "reference" / "fixtures" / "design"
 
@@ -119,3 +130,171 @@ def test_design_matches_rpact(case):
         np.testing.assert_allclose(d.cumulative_beta_spent, _num(case["beta_spent"]), atol=1e-6)
     else:
         assert np.all(np.isneginf(d.futility_bounds))
+
+
+# ---------------------------------------------------------------------------------------------
+# monitoring: bounds re-spent at observed information (rpact: asUser re-design)
+
+MONITORING = _cases("monitoring.json")
+
+
+@pytest.mark.parametrize("case", MONITORING, ids=[c["id"] for c in MONITORING])
+def test_update_bounds_matches_rpact(case):
+    inp = case["input"]
+    gamma = _spec(inp["gamma_a"])
+    d = group_sequential(
+        _num(inp["planned_information_rates"]),
+        alpha=inp["alpha"],
+        sided=inp["sided"],
+        alpha_spending=inp["type_of_design"],
+        alpha_gamma=None if gamma is None else float(gamma[0]),
+    )
+    m = update_bounds(d, _num(inp["observed"]), final=inp["final"])
+    np.testing.assert_allclose(m.efficacy_bounds, _num(case["critical_values"]), atol=1e-6)
+    np.testing.assert_allclose(m.cumulative_alpha_spent, _num(case["alpha_spent"]), atol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------------
+# sample size and power (getSampleSizeSurvival / getPowerSurvival)
+
+SURVIVAL = _cases("survival.json")
+
+
+def design_from_args(da: dict):
+    """Our design from the getDesignGroupSequential() arguments recorded in a fixture."""
+    return group_sequential(
+        da["informationRates"],
+        alpha=da["alpha"],
+        beta=da["beta"],
+        sided=da.get("sided", 1),
+        alpha_spending=da["typeOfDesign"],
+        alpha_gamma=da.get("gammaA"),
+        beta_spending=da.get("typeBetaSpending"),
+    )
+
+
+def _plan(case):
+    d = design_from_args(case["design"])
+    a = case["input"]
+    kw = {}
+    if "pi2" in a:
+        kw.update(control_survival=1 - a["pi2"], survival_time=a["eventTime"])
+    if "median2" in a:
+        kw["control_median"] = a["median2"]
+    if "lambda2" in a:
+        kw["control_hazard"] = a["lambda2"]
+    kw["accrual_time"] = a["accrualTime"]
+    if "accrualIntensity" in a:
+        kw["accrual_intensity"] = a["accrualIntensity"]
+    t_drop = a.get("dropoutTime", 12)
+    kw["dropout_hazards"] = (
+        dropout_hazard(a.get("dropoutRate1", 0.0), t_drop),
+        dropout_hazard(a.get("dropoutRate2", 0.0), t_drop),
+    )
+    kw["allocation_ratio"] = a.get("allocationRatioPlanned", 1.0)
+    kw["method"] = a.get("typeOfComputation", "Schoenfeld")
+    if case["kind"] == "sample_size":
+        if "followUpTime" in a:
+            kw["follow_up"] = a["followUpTime"]
+        if "maxNumberOfSubjects" in a:
+            kw["max_subjects"] = a["maxNumberOfSubjects"]
+        return d, sample_size_survival(d, a["hazardRatio"], **kw)
+    return d, power_survival(
+        d, a["hazardRatio"], a["maxNumberOfEvents"], a["maxNumberOfSubjects"], **kw
+    )
+
+
+@pytest.mark.parametrize("case", SURVIVAL, ids=[c["id"] for c in SURVIVAL])
+def test_survival_plan_matches_rpact(case):
+    d, p = _plan(case)
+    rel = {"rel": 1e-6}
+    assert p.max_events == pytest.approx(float(_num(case["max_events"])[0]), **rel)
+    assert p.max_subjects == pytest.approx(float(_num(case["max_subjects"])[0]), **rel)
+    assert p.hazard_control == pytest.approx(float(_num(case["lambda2"])[0]), rel=1e-12)
+    assert p.hazard_experimental == pytest.approx(float(_num(case["lambda1"])[0]), rel=1e-12)
+    np.testing.assert_allclose(p.events, _num(case["events_per_stage"]), rtol=1e-6)
+    np.testing.assert_allclose(p.accrual_intensity, _num(case["accrual_intensity"]), rtol=1e-6)
+    # calendar times: rpact solves them by root search to about 1e-7 relative
+    np.testing.assert_allclose(p.analysis_times, _num(case["analysis_time"]), rtol=1e-5)
+    np.testing.assert_allclose(p.subjects, _num(case["subjects_per_stage"]), rtol=1e-5)
+    assert p.follow_up == pytest.approx(float(_num(case["follow_up"])[0]), rel=1e-5)
+    np.testing.assert_allclose(p.rejection_probabilities, _num(case["reject_per_stage"]), atol=1e-6)
+    fut = _num(case["futility_per_stage"])
+    if fut.size == 0:  # rpact leaves it empty without futility bounds
+        fut = np.zeros(d.kmax - 1)
+    np.testing.assert_allclose(p.futility_probabilities, fut, atol=1e-6)
+    assert p.expected_duration == pytest.approx(float(_num(case["study_duration"])[0]), rel=1e-5)
+    if case["kind"] == "sample_size":
+        assert p.expected_events_h1 == pytest.approx(
+            float(_num(case["expected_events_h1"])[0]), **rel
+        )
+        assert p.expected_events_h0 == pytest.approx(
+            float(_num(case["expected_events_h0"])[0]), **rel
+        )
+        assert p.expected_events_h01 == pytest.approx(
+            float(_num(case["expected_events_h01"])[0]), **rel
+        )
+        assert p.expected_subjects == pytest.approx(
+            float(_num(case["expected_subjects_h1"])[0]), rel=1e-5
+        )
+        assert p.power == pytest.approx(1 - case["design"]["beta"], abs=1e-6)
+        # events and the hazard-ratio scale of the bounds (criticalValuesEffectScale)
+        ev = events_required(d, p.hazard_ratio, p.allocation_ratio, p.method)
+        assert ev.events_fixed == pytest.approx(float(_num(case["events_fixed"])[0]), **rel)
+        hr_b = _num(case["hr_bounds"])
+        if hr_b.size == 0:  # two-sided: rpact gives both sides; the benefit side is the lower
+            hr_b = _num(case["hr_bounds_lower"])
+        np.testing.assert_allclose(ev.hr_efficacy_bounds, hr_b[: d.kmax], rtol=1e-6)
+        if d.has_futility:
+            np.testing.assert_allclose(
+                ev.hr_futility_bounds, _num(case["hr_futility_bounds"]), rtol=1e-6
+            )
+    else:
+        assert p.power == pytest.approx(float(_num(case["overall_reject"])[0]), abs=1e-6)
+        assert p.expected_events_h1 == pytest.approx(float(_num(case["expected_events"])[0]), **rel)
+        assert p.expected_subjects == pytest.approx(
+            float(_num(case["expected_subjects"])[0]), rel=1e-5
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# analysis: conditional power, repeated CIs, final inference (getAnalysisResults)
+
+ANALYSIS = _cases("analysis.json")
+
+
+@pytest.mark.parametrize("case", ANALYSIS, ids=[c["id"] for c in ANALYSIS])
+def test_analysis_matches_rpact(case):
+    d = design_from_args(case["design"])
+    a = case["input"]
+    ev, z, r = _num(a["events"]), _num(a["logranks"]), a["allocation_ratio"]
+    k = z.size
+    rci = repeated_confidence_intervals(d, z, ev, r)
+    # rpact finds RCI limits by root search with tolerance 1e-6 (we use the closed form)
+    np.testing.assert_allclose(rci.lower, _num(case["rci_lower"])[:k], rtol=1e-5)
+    np.testing.assert_allclose(rci.upper, _num(case["rci_upper"])[:k], rtol=1e-5)
+    if k < d.kmax:
+        theta = _spec(a["theta_h1"])
+        cp = conditional_power(
+            d,
+            z,
+            ev,
+            ev[-1] + np.cumsum(_num(a["n_planned"])),
+            hazard_ratio=None if theta is None else float(theta[0]),
+            allocation_ratio=r,
+        )
+        assert cp.hazard_ratio == pytest.approx(float(_num(case["theta_h1_used"])[0]), rel=1e-10)
+        np.testing.assert_allclose(cp.cumulative, _num(case["conditional_power"])[k:], atol=1e-6)
+    stage = _num(case["final_stage"])[0]
+    if np.isnan(stage):
+        with pytest.raises(InputError, match="z:"):
+            final_inference(d, z, ev, r)
+        return
+    fi = final_inference(d, z, ev, r)
+    assert fi.stage == int(stage)
+    j = int(stage) - 1
+    assert fi.p_value == pytest.approx(float(_num(case["final_p"])[j]), abs=1e-8, rel=1e-6)
+    # rpact's root search for theta has tolerance 1e-6: compare at 1e-5 relative
+    assert fi.hazard_ratio == pytest.approx(float(_num(case["median_unbiased"])[j]), rel=1e-5)
+    assert fi.lower == pytest.approx(float(_num(case["final_ci_lower"])[j]), rel=1e-5)
+    assert fi.upper == pytest.approx(float(_num(case["final_ci_upper"])[j]), rel=1e-5)

@@ -181,6 +181,7 @@ survival_case <- function(id, kind, design_args, args) {
        overall_reject = v("overallReject"), reject_per_stage = v("rejectPerStage"),
        futility_per_stage = v("futilityPerStage"), early_stop = v("earlyStop"),
        hr_bounds = v("criticalValuesEffectScale"),
+       hr_bounds_lower = v("criticalValuesEffectScaleLower"),
        hr_futility_bounds = v("futilityBoundsEffectScale"))
 }
 of3 <- list(informationRates = c(1, 2, 3) / 3, alpha = 0.025, beta = 0.1, typeOfDesign = "asOF")
@@ -243,7 +244,10 @@ analysis_case <- function(id, design_args, events, logranks, ratio = 1, nPlanned
   ds <- getDataset(overallEvents = events, overallLogRanks = logranks,
                    overallAllocationRatios = rep(ratio, k))
   args <- list(design = d, dataInput = ds, directionUpper = FALSE)
-  if (k < d$kMax) args$nPlanned <- nPlanned
+  if (k < d$kMax) {
+    args$nPlanned <- nPlanned
+    args$allocationRatioPlanned <- ratio
+  }
   if (!is.na(thetaH1)) args$thetaH1 <- thetaH1
   r <- suppressWarnings(do.call(getAnalysisResults, args))
   list(id = id, design = design_args,
