@@ -9,6 +9,7 @@ import typer
 
 from survtrial import __version__
 from survtrial._errors import InputError
+from survtrial.cli_design import design
 
 app = typer.Typer(
     name="survtrial",
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("design")(design)
 
 
 def _version(value: bool) -> None:

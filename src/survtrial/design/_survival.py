@@ -362,11 +362,14 @@ def _plan(
     max_events,
     power_drift,
     both_sides=False,
+    final_time=None,
 ) -> SurvivalPlan:
     lam_e = hr * lam_c
     drop_e, drop_c = dropout_hazards
     trial = _Trial(breaks, density, lam_e, lam_c, drop_e, drop_c, r)
     times = np.array([trial.time_for_events(n_subjects, e) for e in events])
+    if final_time is not None:  # exact by construction (N solved for events at this time)
+        times[-1] = final_time
     subjects = n_subjects * np.minimum(_accrued_fraction(times, breaks, density), 1.0)
     above, fut, stop = _stage_probabilities(design, power_drift, both_sides)
     _, _, stop0 = _stage_probabilities(design, 0.0)
@@ -501,6 +504,7 @@ def sample_size_survival(
         req.events_fixed,
         req.max_events,
         drift,
+        final_time=None if follow_up is None else float(breaks[-1] + f),
     )
 
 

@@ -1,0 +1,102 @@
+"""`survtrial design`: printed boundary table, JSON and CSV output, one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from survtrial.cli import app
+from survtrial.design import events_required, group_sequential, sample_size_survival
+
+runner = CliRunner()
+
+AALL = [
+    "design",
+    "--looks",
+    "0.3333333333333333,0.6666666666666666,1",
+    "--alpha",
+    "0.025",
+    "--beta",
+    "0.1",
+    "--spending",
+    "OF",
+    "--hr",
+    "0.5",
+    "--control-survival",
+    "0.88",
+    "--survival-time",
+    "36",
+    "--accrual",
+    "24",
+    "--follow-up",
+    "36",
+]
+
+
+def test_design_prints_the_boundary_table(tmp_path):
+    out_json, out_csv = tmp_path / "d.json", tmp_path / "d.csv"
+    result = runner.invoke(app, [*AALL, "--json", str(out_json), "--csv", str(out_csv)])
+    assert result.exit_code == 0, result.output
+    d = group_sequential([1 / 3, 2 / 3, 1], alpha=0.025, beta=0.1)
+    ev = events_required(d, 0.5)
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("look"))
+    for col in ("information", "events", "z_efficacy", "p_nominal", "hr_efficacy", "cumulative"):
+        assert col in header
+    rows = [line.split() for line in lines[lines.index(header) + 1 :] if line.strip()]
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    z_col = header.split().index("z_efficacy")
+    np.testing.assert_allclose([float(r[z_col]) for r in rows], d.efficacy_bounds, atol=5e-5)
+    hr_col = header.split().index("hr_efficacy")
+    np.testing.assert_allclose([float(r[hr_col]) for r in rows], ev.hr_efficacy_bounds, atol=5e-5)
+
+    payload = json.loads(out_json.read_text())
+    assert payload["design"]["max_events"] == pytest.approx(ev.max_events, rel=1e-12)
+    plan = sample_size_survival(
+        d, 0.5, control_survival=0.88, survival_time=36, accrual_time=24, follow_up=36
+    )
+    assert payload["design"]["max_subjects"] == pytest.approx(plan.max_subjects, rel=1e-12)
+    table = payload["table"]
+    np.testing.assert_allclose([r["z_efficacy"] for r in table], d.efficacy_bounds, rtol=1e-12)
+    np.testing.assert_allclose([r["time_months"] for r in table], plan.analysis_times, rtol=1e-9)
+
+    with open(out_csv, newline="") as fh:
+        csv_rows = list(csv.DictReader(fh))
+    assert len(csv_rows) == 3
+    np.testing.assert_allclose(
+        [float(r["cumulative_alpha"]) for r in csv_rows], d.cumulative_alpha_spent, rtol=1e-12
+    )
+    assert csv_rows[0]["z_futility"] == ""
+
+
+def test_design_with_futility_shows_futility_columns():
+    result = runner.invoke(
+        app, ["design", "--looks", "0.25,0.5,0.75,1", "--beta-spending", "OF", "--hr", "0.7"]
+    )
+    assert result.exit_code == 0, result.output
+    d = group_sequential([0.25, 0.5, 0.75, 1], beta_spending="OF")
+    assert "z_futility" in result.output
+    assert f"{d.futility_bounds[1]:.4f}" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--looks", "0.5,0.4,1"], "--looks"),
+        (["--looks", "0.5,x"], "--looks"),
+        (["--spending", "Haybittle"], "--spending"),
+        (["--alpha", "1.5"], "--alpha"),
+        (["--hr", "-1"], "--hr"),
+        (["--control-median", "12", "--accrual", "0", "--follow-up", "12"], "--accrual"),
+    ],
+)
+def test_design_bad_input_is_one_line_and_exit_2(args, option):
+    result = runner.invoke(app, ["design", *args])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {option}")
