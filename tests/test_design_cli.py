@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -100,3 +102,21 @@ def test_design_bad_input_is_one_line_and_exit_2(args, option):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1
     assert lines[0].startswith(f"error: {option}")
+
+
+def test_docs_worked_example_is_what_the_cli_prints(tmp_path):
+    """docs/design.md shows the AALL1731-like command and its output; they must agree."""
+    doc = (Path(__file__).parents[1] / "docs" / "design.md").read_text()
+    block = doc.split("```console\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    command_lines = []
+    for line in lines:
+        command_lines.append(line.rstrip("\\").strip())
+        if not line.endswith("\\"):
+            break
+    argv = shlex.split(" ".join(command_lines).removeprefix("$ survtrial "))
+    argv = [str(tmp_path / a) if a.endswith((".json", ".csv")) else a for a in argv]
+    expected = lines[len(command_lines) :]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == expected

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,9 +58,10 @@ _OPTION_NAMES = {
 
 
 def _floats(text: str, name: str) -> list[float]:
+    """Comma-separated numbers; fractions such as 1/3 are allowed."""
     try:
-        return [float(v) for v in text.split(",") if v.strip() != ""]
-    except ValueError:
+        return [float(Fraction(v.strip())) for v in text.split(",") if v.strip() != ""]
+    except (ValueError, ZeroDivisionError):
         raise InputError(f"{name}: expected comma-separated numbers, got {text!r}") from None
 
 
@@ -131,8 +133,8 @@ def _json_value(v: Any) -> Any:
 
 def design(
     looks: Annotated[
-        str, typer.Option(help="Information fractions of the looks, e.g. 0.33,0.67,1.")
-    ] = "0.33,0.67,1",
+        str, typer.Option(help="Information fractions of the looks, e.g. 1/3,2/3,1.")
+    ] = "1/3,2/3,1",
     alpha: Annotated[
         float, typer.Option(help="Type I error (one-sided unless --sided 2).")
     ] = 0.025,
