@@ -1,0 +1,1 @@
+"""Built-in trial protocols (TOML) and their data files; see :mod:`survtrial.protocol`."""
