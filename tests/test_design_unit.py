@@ -343,3 +343,20 @@ def test_monitoring_input_errors():
         final_inference(D, [-1.0], [50])
     with pytest.raises(InputError, match=r"^design:"):
         events_required("OF", 0.7)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "survtrial.design._group_sequential",
+        "survtrial.design._survival",
+        "survtrial.design._monitoring",
+    ],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -365,7 +365,8 @@ def group_sequential(
     beta_gamma : float, optional
         Parameter of the HSD or KD beta-spending family.
     binding_futility : bool
-        Compute the efficacy bounds assuming the futility bounds are obeyed.
+        Compute the efficacy bounds assuming the futility bounds are obeyed (ignored without
+        beta spending, as in rpact).
     sided : {1, 2}
         One-sided test, or two-sided test with symmetric bounds.
 

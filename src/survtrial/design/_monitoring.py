@@ -392,6 +392,19 @@ def final_inference(
        sequential test. Biometrics 1984;40:797-803. doi:10.2307/2530924
     .. [2] Jennison C, Turnbull BW. Group Sequential Methods with Applications to Clinical
        Trials. Chapman & Hall/CRC, 2000, ch. 8.
+
+    Examples
+    --------
+    Stopped at the second of three O'Brien-Fleming looks (rpact's ``getAnalysisResults``:
+    final p-value 0.0035136, median-unbiased hazard ratio 0.50108, CI 0.30330 to 0.82803):
+
+    >>> from survtrial.design import group_sequential
+    >>> d = group_sequential([1 / 3, 2 / 3, 1], beta=0.1)
+    >>> fi = final_inference(d, z=[-1.5, -2.7], events=[30, 61])
+    >>> fi.stage, round(fi.p_value, 7), round(fi.hazard_ratio, 5)
+    (2, 0.0035136, 0.50108)
+    >>> round(fi.lower, 5), round(fi.upper, 5)
+    (0.3033, 0.82803)
     """
     design = _check_design(design)
     z, d, r = _data(design, z, events, allocation_ratio)

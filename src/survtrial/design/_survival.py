@@ -120,6 +120,16 @@ def events_required(
        Biometrics 1983;39:499-503. doi:10.2307/2531021
     .. [2] Freedman LS. Tables of the number of patients required in clinical trials using the
        logrank test. Stat Med 1982;1:121-129. doi:10.1002/sim.4780010204
+
+    Examples
+    --------
+    Hazard ratio 0.5, one-sided alpha 0.025, power 90%, O'Brien-Fleming spending over three
+    equally spaced looks (rpact: ``maxNumberOfEvents`` 88.5162, ``eventsFixed`` 87.4793):
+
+    >>> from survtrial.design import group_sequential
+    >>> ev = events_required(group_sequential([1 / 3, 2 / 3, 1], beta=0.1), 0.5)
+    >>> round(ev.events_fixed, 4), round(ev.max_events, 4)
+    (87.4793, 88.5162)
     """
     design = _check_design(design)
     hr = _checks.hazard_ratio(hazard_ratio)
@@ -472,6 +482,20 @@ def sample_size_survival(
        stratification. Biometrics 1986;42:507-519. doi:10.2307/2531201
     .. [2] Kim K, Tsiatis AA. Study duration for clinical trials with survival response and
        early stopping rule. Biometrics 1990;46:81-92. doi:10.2307/2531632
+
+    Examples
+    --------
+    A trial like AALL1731 (3-year DFS 88% on control, hazard ratio 0.5, one-sided alpha
+    0.025, power 90%, two interim looks), 36 months of accrual and 36 of follow-up; rpact's
+    ``getSampleSizeSurvival`` gives 667.5619 subjects and looks at 35.1659, 53.0909 and 72
+    months:
+
+    >>> from survtrial.design import group_sequential
+    >>> d = group_sequential([1 / 3, 2 / 3, 1], alpha=0.025, beta=0.1)
+    >>> plan = sample_size_survival(d, 0.5, control_survival=0.88, survival_time=36,
+    ...                             accrual_time=36, follow_up=36)
+    >>> round(plan.max_subjects, 4), [round(float(t), 4) for t in plan.analysis_times]
+    (667.5619, [35.1659, 53.0909, 72.0])
     """
     design = _check_design(design)
     hr = _checks.hazard_ratio(hazard_ratio)
