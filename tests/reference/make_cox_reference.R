@@ -13,7 +13,9 @@
 # freireich and aml have a constant x2 (all 0): coxph returns NA for it, which survtrial reports
 # as an InputError, so their "x1 + x2" fits use x1 alone (x1x2_* becomes x1_*), and the test
 # checks the InputError separately. No set is skipped: coxph fits all of them (a few with
-# warnings: infinite coefficients or no convergence, recorded in "warnings").
+# warnings: infinite coefficients or no convergence, recorded in "warnings"). In lung, x2 is
+# ph.ecog, which is also the stratum, so "x1 + x2 + strata(strata)" has x2 = NA in R
+# (recorded in "na_covariates"; survtrial raises an InputError there).
 options(digits = 17, warn = 1)
 source("datasets.R")
 dir.create("data", showWarnings = FALSE)
@@ -38,10 +40,13 @@ fit_entry <- function(formula, df, ties, robust = FALSE, covariates, strata = FA
     n = fit$n, nevent = fit$nevent,
     logtest = unname(s$logtest), sctest = unname(s$sctest),
     waldtest = c(unname(fit$wald.test), unname(s$waldtest[2:3])),
+    z = unname(s$coefficients[, "z"]), pz = unname(s$coefficients[, "Pr(>|z|)"]),
     conf_low = unname(s$conf.int[, 3]), conf_high = unname(s$conf.int[, 4]),
     conf90_low = unname(summary(fit, conf.int = 0.9)$conf.int[, 3]),
     conf90_high = unname(summary(fit, conf.int = 0.9)$conf.int[, 4]),
-    warnings = as.list(warns))
+    warnings = as.list(warns),
+    # coefficients R cannot estimate (NA): survtrial raises an InputError naming them
+    na_covariates = as.list(covariates[is.na(coef(fit))]))
   if (robust || cluster) {
     out$naive_var <- unname(fit$naive.var)
     out$robscore <- unname(s$robscore)
@@ -82,6 +87,9 @@ for (nm in names(sets)) {
     fits$group_strata_robust_efron <- fit_entry(Surv(time, status) ~ group + strata(strata),
                                                 df, "efron", robust = TRUE,
                                                 covariates = gnames, strata = TRUE)
+    fits$x1x2_strata_robust_efron <- fit_entry(Surv(time, status) ~ x1 + x2 + strata(strata),
+                                               df, "efron", robust = TRUE,
+                                               covariates = c("x1", "x2"), strata = TRUE)
   }
   if (nm == "gehan") {
     # the 21 matched pairs as clusters (robust variance summed within pairs)

@@ -50,6 +50,8 @@ __all__ = ["ConvergenceWarning", "CoxResult", "cox"]
 TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
 
 
+#: Up to this many strata, the risk-set sums are accumulated stratum by stratum.
+_MAX_BLOCK_STRATA = 32
 #: Up to this many covariates, all 0/1, the kernel works on covariate patterns (2^p levels).
 _MAX_LEVEL_COVARIATES = 4
 
@@ -395,6 +397,7 @@ class _Design:
     """
 
     __slots__ = (
+        "blocks",
         "code",
         "cum",
         "dcount",
@@ -403,6 +406,7 @@ class _Design:
         "eg_group",
         "event",
         "hi",
+        "hi_block",
         "level_x",
         "lo",
         "n",
@@ -472,11 +476,18 @@ def _design(
     dcount = np.diff(np.append(eg_first, n_ev))
     d.dcount = dcount
     d.hi = np.take(gend, group_of_death)
+    d.lo = None
+    d.blocks = None
     if d.stratum_start is not None:
         which = np.searchsorted(d.stratum_start, death_pos, side="right") - 1
         d.lo = np.take(d.stratum_start, which)
-    else:
-        d.lo = None
+        n_strata = d.stratum_start.shape[0]
+        if n_strata <= _MAX_BLOCK_STRATA:
+            # one cumulative sum per stratum (as R accumulates), each block of the sums
+            # preceded by a zero column: the sum up to position h of stratum b is at h + b
+            ends = np.append(d.stratum_start[1:], n)
+            d.blocks = list(zip(d.stratum_start.tolist(), ends.tolist(), strict=True))
+            d.hi_block = d.hi + which
     tied = dcount > 1
     if efron and tied.any():
         dt = dcount[tied]
@@ -510,8 +521,13 @@ def _design(
         d.xx = np.concatenate([d.x, *(d.x[i : i + 1] * d.x[j] for i, j in pairs)])
         k = 1 + d.xx.shape[0]
         d.work = np.empty((k, n))
-        d.cum = np.empty((k, n + 1))
-        d.cum[:, 0] = 0.0
+        if d.blocks is not None:
+            d.cum = np.empty((k, n + len(d.blocks)))
+            for b, (a, _) in enumerate(d.blocks):
+                d.cum[:, a + b] = 0.0
+        else:
+            d.cum = np.empty((k, n + 1))
+            d.cum[:, 0] = 0.0
     return d
 
 
@@ -574,10 +590,15 @@ def _evaluate(d: _Design, beta: np.ndarray, keep: bool = False) -> _Eval:
         np.exp(r, out=r)
         np.multiply(d.xx, r, out=w[1:])
         cum = d.cum
-        np.cumsum(w, axis=1, out=cum[:, 1:])
-        s = np.take(cum, d.hi, axis=1)
-        if d.lo is not None:
-            s -= np.take(cum, d.lo, axis=1)
+        if d.blocks is not None:
+            for b, (a, z) in enumerate(d.blocks):
+                np.cumsum(w[:, a:z], axis=1, out=cum[:, a + b + 1 : z + b + 1])
+            s = np.take(cum, d.hi_block, axis=1)
+        else:
+            np.cumsum(w, axis=1, out=cum[:, 1:])
+            s = np.take(cum, d.hi, axis=1)
+            if d.lo is not None:
+                s -= np.take(cum, d.lo, axis=1)
         if d.tied_rows is not None:
             tied = np.add.reduceat(np.take(w, d.tied_pos, axis=1), d.tied_start, axis=1)
             tied = np.take(tied, d.tied_rep, axis=1)
@@ -781,6 +802,7 @@ def cox(
             scale[j] = n / total
             col *= scale[j]
 
+    t = t + 0.0  # -0.0 becomes 0.0: the sort reads the bit patterns
     order, ts = _sort_order(t, codes, counts)
     cuts = find_cuts(ts if counts is None else np.sort(t))
     if cuts is not None:
@@ -873,12 +895,14 @@ def _newton(
         for it in range(1, max_iterations + 1):
             ev = _evaluate(d, newbeta, keep=keep)
             newlk = ev.loglik
-            chol, zero = _cholesky2(ev.imat.tolist(), TOLER_CHOL)
+            imat = ev.imat.tolist()
+            u = ev.u.tolist()
             finite = (
                 math.isfinite(newlk)
-                and bool(np.isfinite(ev.u).all())
-                and bool(np.isfinite(ev.imat).all())
+                and all(map(math.isfinite, u))
+                and all(math.isfinite(v) for row in imat for v in row)
             )
+            chol, zero = _cholesky2(imat, TOLER_CHOL)
             # R: fabs(1 - loglik/newlk) <= eps (never true for newlk = 0: inf or NaN)
             if finite and newlk != 0 and abs(1.0 - best / newlk) <= eps:
                 best = newlk
@@ -892,7 +916,7 @@ def _newton(
             else:
                 halving = 0
                 best = newlk
-                delta = _chsolve2(chol, ev.u.tolist())
+                delta = _chsolve2(chol, u)
                 beta = newbeta
                 newbeta = newbeta + np.asarray(delta)
         if final is None:
