@@ -217,14 +217,18 @@ def accuracy() -> Errors:
     for c in _cases("survival.json"):
         d = _design_args(c["design"])
         a = c["input"]
-        kw: dict = {"accrual_time": a["accrualTime"]}
+        kw: dict = {}
+        if a["accrualTime"] == 0:  # absolute intensity, accrual duration found
+            kw["accrual_rate"] = a["accrualIntensity"]
+        else:
+            kw["accrual_time"] = a["accrualTime"]
         if "pi2" in a:
             kw.update(control_survival=1 - a["pi2"], survival_time=a["eventTime"])
         if "median2" in a:
             kw["control_median"] = a["median2"]
         if "lambda2" in a:
             kw["control_hazard"] = a["lambda2"]
-        if "accrualIntensity" in a:
+        if "accrualIntensity" in a and "accrual_time" in kw:
             kw["accrual_intensity"] = a["accrualIntensity"]
         t = a.get("dropoutTime", 12)
         kw["dropout_hazards"] = (

@@ -120,3 +120,27 @@ def test_docs_worked_example_is_what_the_cli_prints(tmp_path):
     result = runner.invoke(app, argv)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == expected
+
+
+def test_design_with_accrual_rate_finds_the_accrual_duration():
+    result = runner.invoke(
+        app,
+        [
+            "design",
+            "--hr",
+            "0.7",
+            "--control-median",
+            "12",
+            "--accrual-rate",
+            "20",
+            "--follow-up",
+            "12",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    d = group_sequential([1 / 3, 2 / 3, 1])
+    plan = sample_size_survival(d, 0.7, control_median=12, accrual_rate=20, follow_up=12)
+    assert f"Subjects {plan.max_subjects:.1f} over {plan.accrual_time[-1]:.1f} months" in (
+        result.output
+    )
+    assert plan.max_subjects == pytest.approx(20 * plan.accrual_time[-1], rel=1e-12)

@@ -183,9 +183,12 @@ def _plan(case):
         kw["control_median"] = a["median2"]
     if "lambda2" in a:
         kw["control_hazard"] = a["lambda2"]
-    kw["accrual_time"] = a["accrualTime"]
-    if "accrualIntensity" in a:
-        kw["accrual_intensity"] = a["accrualIntensity"]
+    if a["accrualTime"] == 0:  # rpact: absolute intensity, accrual duration to be found
+        kw["accrual_rate"] = a["accrualIntensity"]
+    else:
+        kw["accrual_time"] = a["accrualTime"]
+        if "accrualIntensity" in a:
+            kw["accrual_intensity"] = a["accrualIntensity"]
     t_drop = a.get("dropoutTime", 12)
     kw["dropout_hazards"] = (
         dropout_hazard(a.get("dropoutRate1", 0.0), t_drop),

@@ -48,6 +48,7 @@ _OPTION_NAMES = {
     "hazard_ratio": "--hr",
     "allocation_ratio": "--allocation",
     "accrual_time": "--accrual",
+    "accrual_rate": "--accrual-rate",
     "dropout_hazards": "--dropout",
     "follow_up": "--follow-up",
     "max_subjects": "--max-subjects",
@@ -165,7 +166,13 @@ def design(
     survival_time: Annotated[
         float | None, typer.Option(help="Months at which --control-survival holds.")
     ] = None,
-    accrual: Annotated[float, typer.Option(help="Accrual duration, months.")] = 12.0,
+    accrual: Annotated[
+        float | None, typer.Option(help="Accrual duration, months (default 12).")
+    ] = None,
+    accrual_rate: Annotated[
+        float | None,
+        typer.Option(help="Accrual, subjects per month (the duration is then found)."),
+    ] = None,
     follow_up: Annotated[
         float | None, typer.Option(help="Follow-up after accrual ends, months.")
     ] = None,
@@ -210,7 +217,8 @@ def design(
                 control_hazard=control_hazard,
                 control_survival=control_survival,
                 survival_time=survival_time,
-                accrual_time=accrual,
+                accrual_time=12.0 if accrual is None and accrual_rate is None else accrual,
+                accrual_rate=accrual_rate,
                 follow_up=follow_up,
                 max_subjects=max_subjects,
                 dropout_hazards=_floats(dropout, "dropout_hazards"),
@@ -240,7 +248,7 @@ def design(
     ]
     if plan is not None:
         head.append(
-            f"Subjects {plan.max_subjects:.1f} over {plan.accrual_time[-1]:g} months of accrual; "
+            f"Subjects {plan.max_subjects:.1f} over {plan.accrual_time[-1]:.1f} months of accrual; "
             f"follow-up {plan.follow_up:.1f} months; expected duration under H1 "
             f"{plan.expected_duration:.1f} months"
         )

@@ -413,6 +413,29 @@ def _plan(
     )
 
 
+def _accrual_duration(
+    rate: float,
+    follow_up: float,
+    events: float,
+    lam_e: float,
+    lam_c: float,
+    drop: tuple[float, float],
+    r: float,
+) -> float:
+    """Accrual duration ``A`` at ``rate`` subjects/month giving ``events`` at ``A + follow_up``."""
+
+    def gap(a: float) -> float:
+        trial = _Trial(np.array([0.0, a]), np.array([1.0 / a]), lam_e, lam_c, *drop, r)
+        return rate * a * float(trial.event_fraction(a + follow_up)) - events
+
+    hi = 1.0
+    while gap(hi) < 0:
+        hi *= 2.0
+        if hi > 1e6:  # pragma: no cover - events always grow with the accrual duration
+            raise InputError("accrual_rate: the events cannot be reached")
+    return float(brentq(gap, 1e-9, hi, xtol=1e-12))
+
+
 def _dropout(dropout_hazards: Sequence[float]) -> tuple[float, float]:
     arr = _checks.as_float_array(dropout_hazards, "dropout_hazards")
     if arr.size != 2 or (arr < 0).any():
@@ -430,8 +453,9 @@ def sample_size_survival(
     control_hazard: float | None = None,
     control_survival: float | None = None,
     survival_time: float | None = None,
-    accrual_time: float | Sequence[float] = 12.0,
+    accrual_time: float | Sequence[float] | None = None,
     accrual_intensity: Sequence[float] | None = None,
+    accrual_rate: float | None = None,
     follow_up: float | None = None,
     max_subjects: float | None = None,
     dropout_hazards: Sequence[float] = (0.0, 0.0),
@@ -450,15 +474,21 @@ def sample_size_survival(
         ``survival_time`` months on the control arm (exponential survival).
     survival_time : float
         Months at which ``control_survival`` is given (rpact's ``eventTime``).
-    accrual_time : float or sequence of float
-        Accrual duration in months, or breaks ``[0, a_1, ..., a_m]``.
+    accrual_time : float or sequence of float, optional
+        Accrual duration in months, or breaks ``[0, a_1, ..., a_m]`` (default 12 months).
     accrual_intensity : sequence of float, optional
         Relative accrual intensities on the pieces between breaks (default: uniform).
+    accrual_rate : float, optional
+        Constant accrual in subjects per month, instead of ``accrual_time``: the accrual
+        duration is then found (with ``follow_up``: the shortest accrual giving the events at
+        ``follow_up`` months after its end; with ``max_subjects``: ``max_subjects / rate``).
+        rpact's ``accrualTime = 0, accrualIntensity = rate``.
     follow_up : float, optional
         Months from the end of accrual to the final analysis; the number of subjects follows.
     max_subjects : float, optional
-        Subjects to enrol; the follow-up that gives the events follows. Give exactly one of
-        ``follow_up`` and ``max_subjects``.
+        Subjects to enrol; the follow-up that gives the events follows (negative when the
+        events are reached before accrual ends). Give exactly one of ``follow_up`` and
+        ``max_subjects``.
     dropout_hazards : (float, float)
         Exponential dropout hazards per month (experimental, control). rpact's
         ``dropoutRate`` ``p`` at ``dropoutTime`` ``t`` is ``-log(1 - p) / t``.
@@ -502,14 +532,29 @@ def sample_size_survival(
     r = _checks.positive(allocation_ratio, "allocation_ratio")
     method = _method(method)
     lam_c = _control_hazard(control_median, control_hazard, control_survival, survival_time)
-    breaks, density = _accrual(accrual_time, accrual_intensity)
     drop = _dropout(dropout_hazards)
     if (follow_up is None) == (max_subjects is None):
         raise InputError("follow_up, max_subjects: give exactly one of them")
     req = events_required(design, hr, r, method)
+    f = None if follow_up is None else _checks.positive(follow_up, "follow_up", allow_zero=True)
+    if accrual_rate is not None:
+        if accrual_time is not None or accrual_intensity is not None:
+            raise InputError(
+                "accrual_rate: give either accrual_rate (the duration is found) or "
+                "accrual_time with accrual_intensity"
+            )
+        rate = _checks.positive(accrual_rate, "accrual_rate")
+        if f is None:
+            duration = _checks.positive(max_subjects, "max_subjects") / rate
+        else:
+            duration = _accrual_duration(rate, f, req.max_events, hr * lam_c, lam_c, drop, r)
+        breaks, density = np.array([0.0, duration]), np.array([1.0 / duration])
+    else:
+        breaks, density = _accrual(
+            12.0 if accrual_time is None else accrual_time, accrual_intensity
+        )
     trial = _Trial(breaks, density, hr * lam_c, lam_c, drop[0], drop[1], r)
-    if follow_up is not None:
-        f = _checks.positive(follow_up, "follow_up", allow_zero=True)
+    if f is not None:
         n = req.max_events / float(trial.event_fraction(breaks[-1] + f))
     else:
         n = _checks.positive(max_subjects, "max_subjects")
