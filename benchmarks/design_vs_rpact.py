@@ -161,6 +161,7 @@ def _design(inp: dict):
         beta_spending=beta_spending,
         beta_gamma=None if gamma_b is None else float(gamma_b[0]),
         binding_futility=inp["binding_futility"],
+        futility_bounds=_opt(inp.get("futility_bounds_given", "NA")),
     )
 
 

@@ -89,6 +89,7 @@ def design_from_rpact(inp: dict):
         beta_gamma=None if gamma_b is None else float(gamma_b[0]),
         binding_futility=bool(inp.get("binding_futility", False)),
         sided=int(inp.get("sided", 1)),
+        futility_bounds=_spec(inp.get("futility_bounds_given")),
     )
 
 
@@ -128,6 +129,8 @@ def test_design_matches_rpact(case):
     if case["input"]["type_beta_spending"] != "none":
         np.testing.assert_allclose(d.futility_bounds, _num(case["futility_bounds"]), atol=1e-6)
         np.testing.assert_allclose(d.cumulative_beta_spent, _num(case["beta_spent"]), atol=1e-6)
+    elif _spec(case["input"].get("futility_bounds_given")) is not None:
+        np.testing.assert_allclose(d.futility_bounds, _num(case["futility_bounds"]), atol=1e-12)
     else:
         assert np.all(np.isneginf(d.futility_bounds))
 

@@ -287,6 +287,13 @@ D = group_sequential([0.5, 1.0])
         ({"information_rates": [0.5, 1], "beta_spending": "nope"}, "beta_spending"),
         ({"information_rates": [0.5, 1], "beta_spending": "OF", "sided": 2}, "beta_spending"),
         ({"information_rates": [0.5, 1], "sided": 3}, "sided"),
+        ({"information_rates": [0.5, 1], "futility_bounds": [0, 0]}, "futility_bounds"),
+        ({"information_rates": [0.5, 1], "futility_bounds": [3.5]}, "futility_bounds"),
+        ({"information_rates": [0.5, 1], "futility_bounds": [0], "sided": 2}, "futility_bounds"),
+        (
+            {"information_rates": [0.5, 1], "futility_bounds": [0], "beta_spending": "OF"},
+            "futility_bounds",
+        ),
     ],
 )
 def test_group_sequential_input_errors(kwargs, name):
@@ -326,6 +333,20 @@ def test_control_arm_must_be_given_once():
         sample_size_survival(D, 0.7, control_median=12, control_hazard=0.1, follow_up=6)
     with pytest.raises(InputError, match=r"^survival_time:"):
         sample_size_survival(D, 0.7, control_survival=0.8, follow_up=6)
+
+
+def test_given_binding_futility_cannot_be_respent():
+    d = group_sequential([1 / 3, 2 / 3, 1], futility_bounds=[0, 0], binding_futility=True)
+    with pytest.raises(InputError, match=r"^design:"):
+        update_bounds(d, [0.3, 0.6])
+    nb = group_sequential([1 / 3, 2 / 3, 1], futility_bounds=[0, 0])
+    plain = group_sequential([1 / 3, 2 / 3, 1])
+    np.testing.assert_allclose(
+        update_bounds(nb, [0.3]).efficacy_bounds,
+        update_bounds(plain, [0.3]).efficacy_bounds,
+        rtol=0,
+        atol=0,
+    )
 
 
 def test_monitoring_input_errors():

@@ -45,6 +45,7 @@ _OPTION_NAMES = {
     "alpha_gamma": "--gamma",
     "beta_spending": "--beta-spending",
     "beta_gamma": "--beta-gamma",
+    "futility_bounds": "--futility",
     "hazard_ratio": "--hr",
     "allocation_ratio": "--allocation",
     "accrual_time": "--accrual",
@@ -150,6 +151,10 @@ def design(
         typer.Option(help="Beta spending for futility bounds: OF, Pocock, HSD, KD, or b1,b2,..."),
     ] = None,
     beta_gamma: Annotated[float | None, typer.Option(help="Gamma of the beta spending.")] = None,
+    futility: Annotated[
+        str | None,
+        typer.Option(help="Futility z bounds at the interim looks, f1,f2,... (no beta spending)."),
+    ] = None,
     binding: Annotated[bool, typer.Option(help="Binding futility bounds.")] = False,
     sided: Annotated[int, typer.Option(help="1 (one-sided) or 2 (two-sided symmetric).")] = 1,
     hr: Annotated[
@@ -203,6 +208,7 @@ def design(
             beta_gamma=beta_gamma,
             binding_futility=binding,
             sided=sided,
+            futility_bounds=None if futility is None else _floats(futility, "futility_bounds"),
         )
         ev = events_required(d, hr, allocation)
         plan = None
@@ -234,9 +240,11 @@ def design(
     rows = boundary_rows(d, hr, allocation, plan)
     spend = d.alpha_spending + (f"(gamma={d.alpha_gamma:g})" if d.alpha_gamma is not None else "")
     futility = ""
+    kind = "binding" if d.binding_futility else "non-binding"
     if d.beta_spending:
-        kind = "binding" if d.binding_futility else "non-binding"
         futility = f", beta spending {d.beta_spending} ({kind})"
+    elif d.has_futility:
+        futility = f", given futility bounds ({kind})"
     head = [
         f"Group-sequential design: {d.kmax} looks, {d.sided}-sided alpha {d.alpha:g}, "
         f"power {1 - d.beta:g}, alpha spending {spend}{futility}",

@@ -30,14 +30,17 @@ write_fixture <- function(x, name) {
 design_case <- function(id, rates, alpha = 0.025, beta = 0.2, sided = 1, typeOfDesign = "asOF",
                         gammaA = NA_real_, typeBetaSpending = "none", gammaB = NA_real_,
                         userAlphaSpending = NA_real_, userBetaSpending = NA_real_,
-                        bindingFutility = FALSE) {
+                        bindingFutility = FALSE, futilityBounds = NA_real_) {
   args <- list(informationRates = rates, alpha = alpha, beta = beta, sided = sided,
                typeOfDesign = typeOfDesign, typeBetaSpending = typeBetaSpending)
   if (!is.na(gammaA)) args$gammaA <- gammaA
   if (!is.na(gammaB)) args$gammaB <- gammaB
   if (!all(is.na(userAlphaSpending))) args$userAlphaSpending <- userAlphaSpending
   if (!all(is.na(userBetaSpending))) args$userBetaSpending <- userBetaSpending
-  if (typeBetaSpending != "none") args$bindingFutility <- bindingFutility
+  if (!all(is.na(futilityBounds))) args$futilityBounds <- futilityBounds
+  if (typeBetaSpending != "none" || !all(is.na(futilityBounds))) {
+    args$bindingFutility <- bindingFutility
+  }
   d <- suppressWarnings(do.call(getDesignGroupSequential, args))
   ch <- getDesignCharacteristics(d)
   list(
@@ -47,7 +50,8 @@ design_case <- function(id, rates, alpha = 0.025, beta = 0.2, sided = 1, typeOfD
                  type_beta_spending = typeBetaSpending, gamma_b = num(gammaB),
                  user_alpha_spending = num(userAlphaSpending),
                  user_beta_spending = num(userBetaSpending),
-                 binding_futility = bindingFutility),
+                 binding_futility = bindingFutility,
+                 futility_bounds_given = num(futilityBounds)),
     critical_values = num(d$criticalValues),
     futility_bounds = num(d$futilityBounds),
     alpha_spent = num(d$alphaSpent),
@@ -107,7 +111,10 @@ designs <- list(
   design_case("of_bsof_nb_k6_unequal", c(0.1, 0.25, 0.4, 0.6, 0.8, 1),
               typeBetaSpending = "bsOF"),
   design_case("of_bsof_bind_k2_a0125", c(0.5, 1), alpha = 0.0125, beta = 0.1,
-              typeBetaSpending = "bsOF", bindingFutility = TRUE)
+              typeBetaSpending = "bsOF", bindingFutility = TRUE),
+  design_case("of_given_futility_nb_k3", c(1, 2, 3) / 3, futilityBounds = c(0, 0)),
+  design_case("p_given_futility_bind_k4", c(0.25, 0.5, 0.75, 1), typeOfDesign = "asP",
+              futilityBounds = c(-0.5, 0, 0.5), bindingFutility = TRUE)
 )
 write_fixture(designs, "designs.json")
 

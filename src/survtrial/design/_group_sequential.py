@@ -342,6 +342,8 @@ def group_sequential(
     beta_gamma: float | None = None,
     binding_futility: bool = False,
     sided: int = 1,
+    *,
+    futility_bounds: Sequence[float] | None = None,
 ) -> GroupSequentialDesign:
     """Group-sequential design by error spending, computed as rpact does.
 
@@ -369,6 +371,10 @@ def group_sequential(
         beta spending, as in rpact).
     sided : {1, 2}
         One-sided test, or two-sided test with symmetric bounds.
+    futility_bounds : sequence of float, optional
+        Futility z bounds given directly at the ``K - 1`` interim looks (rpact's
+        ``futilityBounds``; ``-inf`` or values <= -6 for none), instead of beta spending.
+        One-sided designs only; binding when ``binding_futility``.
 
     Returns
     -------
@@ -445,6 +451,20 @@ def group_sequential(
             cum_beta[-1] = beta
         crit, fut = _beta_spending_bounds(rates, cum_alpha, cum_beta, bool(binding_futility))
         binding = bool(binding_futility)
+        if futility_bounds is not None:
+            raise InputError("futility_bounds: give futility_bounds or beta_spending, not both")
+    elif futility_bounds is not None and kmax > 1:
+        if sided == 2:
+            raise InputError("futility_bounds: given futility bounds need a one-sided design")
+        b_family, b_gamma, b_user = None, None, None
+        fut = _given_futility(futility_bounds, kmax)
+        binding = bool(binding_futility) and bool(np.isfinite(fut).any())
+        crit = efficacy_bounds(rates, cum_alpha, 1, futility=fut if binding else None)
+        if np.any(fut >= crit[:-1] - 0.01):
+            raise InputError(
+                "futility_bounds: each futility bound must lie below the efficacy bound of its "
+                f"look (efficacy bounds {np.round(crit[:-1], 4).tolist()})"
+            )
     else:
         b_family, b_gamma, b_user = None, None, None
         crit = efficacy_bounds(rates, cum_alpha, sided)
@@ -465,6 +485,20 @@ def group_sequential(
         b_gamma=b_gamma,
         b_user=b_user,
     )
+
+
+def _given_futility(values: Sequence[float], kmax: int) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"futility_bounds: cannot be read as numbers ({values!r})") from None
+    if arr.size != kmax - 1:
+        raise InputError(
+            f"futility_bounds: give one bound per interim look ({kmax - 1}), got {arr.size}"
+        )
+    if np.isnan(arr).any() or np.isposinf(arr).any():
+        raise InputError("futility_bounds: values must be numbers below +inf")
+    return np.where(arr <= LOWER_LIMIT, -np.inf, arr)
 
 
 def _assemble(

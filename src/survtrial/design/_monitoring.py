@@ -95,12 +95,18 @@ def update_bounds(
     final look) with the correlations ``sqrt(t_j / t_k)`` of the observed information. This
     is what rpact gives for ``getDesignGroupSequential(typeOfDesign = "asUser",
     userAlphaSpending = c(a(t_1), ..., alpha), informationRates = t / t_K)``. With beta
-    spending, futility bounds are re-spent the same way under the design's drift.
+    spending, futility bounds are re-spent the same way under the design's drift; futility
+    bounds given directly (non-binding) are not carried over (``-inf``).
     A user spending vector is interpolated linearly in ``t``.
     """
     design = _check_design(design)
     t = _checks.fractions_observed(information_fractions, "information_fractions")
     final = bool(final)
+    if design.has_futility and design.beta_spending is None and design.binding_futility:
+        raise InputError(
+            "design: bounds cannot be re-spent with given binding futility bounds (they are "
+            "tied to the planned looks); use beta spending or non-binding futility"
+        )
     planned = np.asarray(design.information_rates)
     cum_a = _cumulative(
         design.alpha_spending,
