@@ -12,6 +12,12 @@ count, which is checked exactly). What remains is floating-point summation order
 relative on ordinary fits, up to ~3e-7 on the four degenerate fits where a coefficient runs
 to infinity (information ~1e-9 computed with cancellation). 1e-6 is above both and far below
 anything a real discrepancy (a wrong tie rule, risk set or step) produces.
+
+The exception are the fits R itself warns about (single_event: 1 event; tiny_five x1 + x2;
+all_censored_group by group, where one group has no events): the likelihood is flat in some
+direction, so rounding at 1e-16 moves the iterates by up to ~1e-6 (a coefficient that R leaves
+at 1.3e-7 is 5.3e-7 here). Those are compared at rtol 1e-5 / atol 1e-6, and must still give
+R's iteration count and R's warning.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ from tests.conftest import (
 
 RTOL = 1e-6
 ATOL = 1e-12
+# fits that R itself flags (a coefficient running to infinity, or no convergence): see above
+DEGENERATE_RTOL = 1e-5
+DEGENERATE_ATOL = 1e-6
 NAMES = [name for name in fixture_names("cox") if name != "step_halving"]
 HALVING = reference_fixture("cox", "step_halving")["sets"]
 
@@ -73,6 +82,10 @@ def _inputs(name: str, fit: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             cols[c] = df[c].astype(float)
     return df, pd.DataFrame(cols)
+
+
+def _tolerances(ref: dict) -> tuple[float, float]:
+    return (DEGENERATE_RTOL, DEGENERATE_ATOL) if _listify(ref["warnings"]) else (RTOL, ATOL)
 
 
 def _fit(name: str, key: str):
@@ -114,17 +127,18 @@ def test_against_r_coxph(name, key):
     res, ref = _fit(name, key)
     p = len(_listify(ref["covariates"]))
     what = f"{name} {key}"
+    rtol, atol = _tolerances(ref)
     assert res.covariate_names == tuple(_listify(ref["covariates"]))
     assert res.iterations == ref["iter"], what
     assert res.converged == (ref["iter"] <= 20)
     assert res.n == ref["n"] and res.n_events == ref["nevent"]
-    assert_close(res.coef, ref["coef"], RTOL, ATOL, what=f"{what} coef")
-    assert_close(res.variance.ravel(), np.ravel(ref["var"]), RTOL, ATOL, what=f"{what} var")
-    assert_close(res.loglik, ref["loglik"], RTOL, ATOL, what=f"{what} loglik")
-    assert_close(res.score_statistic, ref["score"], RTOL, ATOL, what=f"{what} score")
-    assert_close(res.wald_statistic, ref["wald_test"], RTOL, ATOL, what=f"{what} wald")
-    assert_close(res.z, ref["z"], RTOL, ATOL, what=f"{what} z")
-    assert_close(res.pvalue, ref["pz"], RTOL, ATOL, what=f"{what} Pr(>|z|)")
+    assert_close(res.coef, ref["coef"], rtol, atol, what=f"{what} coef")
+    assert_close(res.variance.ravel(), np.ravel(ref["var"]), rtol, atol, what=f"{what} var")
+    assert_close(res.loglik, ref["loglik"], rtol, atol, what=f"{what} loglik")
+    assert_close(res.score_statistic, ref["score"], rtol, atol, what=f"{what} score")
+    assert_close(res.wald_statistic, ref["wald_test"], rtol, atol, what=f"{what} wald")
+    assert_close(res.z, ref["z"], rtol, atol, what=f"{what} z")
+    assert_close(res.pvalue, ref["pz"], rtol, atol, what=f"{what} Pr(>|z|)")
     for test, theirs in [
         (res.likelihood_ratio_test, "logtest"),
         (res.score_test, "sctest"),
@@ -132,20 +146,20 @@ def test_against_r_coxph(name, key):
     ]:
         stat, df_, pvalue = as_array(ref[theirs])
         assert test.df == df_ == p
-        assert_close(test.statistic, stat, RTOL, ATOL, what=f"{what} {theirs}")
-        assert_close(test.pvalue, pvalue, RTOL, ATOL, what=f"{what} {theirs} p")
+        assert_close(test.statistic, stat, rtol, atol, what=f"{what} {theirs}")
+        assert_close(test.pvalue, pvalue, rtol, atol, what=f"{what} {theirs} p")
     for level, low, high in [(0.95, "conf_low", "conf_high"), (0.9, "conf90_low", "conf90_high")]:
         ci = res.confidence_interval(level)
-        assert_close(ci.low, ref[low], RTOL, ATOL, what=f"{what} {low}")
-        assert_close(ci.high, ref[high], RTOL, ATOL, what=f"{what} {high}")
+        assert_close(ci.low, ref[low], rtol, atol, what=f"{what} {low}")
+        assert_close(ci.high, ref[high], rtol, atol, what=f"{what} {high}")
     if ref["robust"] or ref["cluster"]:
         assert res.robust
         assert_close(
-            res.naive_variance.ravel(), np.ravel(ref["naive_var"]), RTOL, ATOL, what=f"{what} nv"
+            res.naive_variance.ravel(), np.ravel(ref["naive_var"]), rtol, atol, what=f"{what} nv"
         )
         stat, _, pvalue = as_array(ref["robscore"])
-        assert_close(res.robust_score_test.statistic, stat, RTOL, ATOL, what=f"{what} rscore")
-        assert_close(res.robust_score_test.pvalue, pvalue, RTOL, ATOL, what=f"{what} rscore p")
+        assert_close(res.robust_score_test.statistic, stat, rtol, atol, what=f"{what} rscore")
+        assert_close(res.robust_score_test.pvalue, pvalue, rtol, atol, what=f"{what} rscore p")
     else:
         assert res.naive_variance is None and res.robust_score_test is None
 
@@ -192,10 +206,11 @@ def test_many_strata_code_path_against_r(name, key, monkeypatch):
 
     monkeypatch.setattr(cox_module, "_MAX_BLOCK_STRATA", 1)
     res, ref = _fit(name, key)
+    rtol, atol = _tolerances(ref)
     assert res.iterations == ref["iter"]
-    assert_close(res.coef, ref["coef"], RTOL, ATOL, what="coef")
-    assert_close(res.variance.ravel(), np.ravel(ref["var"]), RTOL, ATOL, what="var")
-    assert_close(res.loglik, ref["loglik"], RTOL, ATOL, what="loglik")
+    assert_close(res.coef, ref["coef"], rtol, atol, what="coef")
+    assert_close(res.variance.ravel(), np.ravel(ref["var"]), rtol, atol, what="var")
+    assert_close(res.loglik, ref["loglik"], rtol, atol, what="loglik")
 
 
 @pytest.mark.parametrize(("name", "key"), NA_CASES, ids=[f"{n}-{k}" for n, k in NA_CASES])

@@ -23,10 +23,16 @@ References: Therneau & Grambsch (2000), *Modeling Survival Data*, Springer, ch. 
 likelihood, Efron's approximation, score residuals, robust variance) and R survival's
 ``coxfit6.c``, ``coxscore2.c`` and ``coxph.R``.
 
-Implementation: one sort by (stratum, time), then every risk-set sum is a cumulative sum over
-the observations in decreasing time order (the order in which ``coxfit6.c`` accumulates), read
-off at the end of each tied group. Efron's correction is evaluated for all tied groups at once
-on an array with one row per event. There is no Python loop over observations or event times.
+Units: ``coef`` is the log hazard ratio per unit of each covariate (time units cancel);
+``loglik`` is the log partial likelihood; tests are chi-square statistics on ``p`` df.
+
+Implementation: one sort by (stratum, time) of packed uint64 keys, then every risk-set sum is a
+cumulative sum, stratum by stratum, over the subjects in decreasing time order (the order in
+which ``coxfit6.c`` accumulates), read off at the end of each tied group. Efron's correction is
+evaluated for all tied groups at once on an array with one row per event. When every covariate
+is 0/1 (a treatment arm, group indicators) the numbers at risk per covariate pattern are counted
+once and each Newton step costs O(events), not O(n). There is no Python loop over observations
+or event times (only over covariates, strata blocks and iterations).
 """
 
 from __future__ import annotations
@@ -392,8 +398,10 @@ class _Design:
     Rows of the "expanded" arrays are the events, grouped by tied group (a distinct time within
     a stratum). For expanded row e in group g: ``hi[e]`` is one past the last position of g
     (every position before it in g's stratum has a time >= t_g: the risk set), ``lo[e]`` the
-    first position of the stratum. Efron's correction needs, for tied groups only, the sums
-    over the group's events (``tied_*``).
+    first position of the stratum; ``hi_block`` indexes the per-stratum cumulative sums
+    (``blocks``). Efron's correction needs, for tied groups only, the sums over the group's
+    events (``tied_*``). With all covariates 0/1, ``code`` is each subject's covariate pattern
+    and ``risk_counts`` the numbers at risk per pattern for each expanded row.
     """
 
     __slots__ = (
