@@ -267,6 +267,7 @@ class Monitoring(_Model):
 class Analysis(_Model):
     endpoint: Name = "DFS"
     milestone_days: Positive
+    milestone_se: Literal["greenwood", "peto"] = "greenwood"
     rmst_tau_days: Positive
     at_risk_years: list[NonNeg] = [0, 1, 2, 3, 4]
     cif_event: Name
