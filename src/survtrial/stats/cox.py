@@ -474,14 +474,19 @@ def _design(
     gend = np.empty_like(gstart)
     gend[:-1] = gstart[1:]
     gend[-1] = n
-    group_of_death = np.take(np.cumsum(new_group), death_pos) - 1
+    if n > 20_000:
+        group_of_death = np.take(np.cumsum(new_group), death_pos) - 1
+    else:  # fewer calls, cheaper for small n
+        group_of_death = np.searchsorted(gstart, death_pos, side="right") - 1
     first = np.empty(n_ev, dtype=bool)
     first[0] = True
     np.not_equal(group_of_death[1:], group_of_death[:-1], out=first[1:])
     eg_first = np.flatnonzero(first)  # first expanded row of each event group
     d.eg_first = eg_first
     d.eg_group = np.take(group_of_death, eg_first)
-    dcount = np.diff(np.append(eg_first, n_ev))
+    dcount = np.empty_like(eg_first)
+    np.subtract(eg_first[1:], eg_first[:-1], out=dcount[:-1])
+    dcount[-1] = n_ev - eg_first[-1]
     d.dcount = dcount
     d.hi = np.take(gend, group_of_death)
     d.lo = None
@@ -815,7 +820,7 @@ def cox(
     cuts = find_cuts(ts if counts is None else np.sort(t))
     if cuts is not None:
         ts = cuts.apply(ts)
-    order_desc = order[::-1]
+    order_desc = order[::-1].copy()  # contiguous: np.take is much faster with it
     d = _design(x, e, ts[::-1], order_desc, counts, efron, binary)
 
     with np.errstate(all="ignore"):
