@@ -388,6 +388,11 @@ def test_covariate_forms_and_names():
     assert cox(time, ev, x1).covariate_names == ("x",)
     assert cox(time, ev, np.column_stack([x1, trt])).covariate_names == ("x1", "x2")
     df = pd.DataFrame({"age": x1, "arm": trt})
+    kept = (time.copy(), ev.copy(), df.copy())
+    res = cox(time, ev, df, robust=True)
+    np.testing.assert_array_equal(time, kept[0])  # inputs are not modified
+    np.testing.assert_array_equal(ev, kept[1])
+    pd.testing.assert_frame_equal(df, kept[2])
     res = cox(time, ev, df)
     assert res.covariate_names == ("age", "arm")
     assert cox(time, ev, df["arm"]).covariate_names == ("arm",)

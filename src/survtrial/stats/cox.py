@@ -763,6 +763,11 @@ def cox(
 
     Notes
     -----
+    The Breslow log partial likelihood is ``sum_i delta_i [x_i beta - log sum_{j in R_i}
+    exp(x_j beta)]``, R_i the subjects of i's stratum with ``t_j >= t_i``; for ``d`` events
+    tied at one time, Efron replaces the d equal denominators by
+    ``S0 - (k/d) sum_{tied} exp(x beta)``, ``k = 0..d-1`` (Therneau & Grambsch 2000, ch. 3).
+
     When the iteration runs out of steps (``converged`` false) the variance is what R returns
     then: ``coxfit6.c`` inverts the information of the last good iterate without factorizing
     it, which yields ``diag(1 / I_jj)``, not the full inverse.
