@@ -10,6 +10,7 @@ import typer
 from survtrial import __version__
 from survtrial._errors import InputError
 from survtrial.cli_design import design
+from survtrial.cli_reproduce import protocols_command, reproduce_command, run_command
 
 app = typer.Typer(
     name="survtrial",
@@ -19,6 +20,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("design")(design)
+app.command("reproduce")(reproduce_command)
+app.command("run")(run_command)
+app.command("protocols")(protocols_command)
 
 
 def _version(value: bool) -> None:

@@ -287,7 +287,7 @@ class Protocol(_Model):
     accrual: Accrual
     randomization: Randomization
     arms: list[Arm] = Field(min_length=2, max_length=2)
-    body_size: GrowthReference
+    body_size: GrowthReference | None = None
     outcomes: Outcomes
     adverse_events: list[AdverseEvent] = []
     monitoring: Monitoring

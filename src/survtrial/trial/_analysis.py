@@ -163,6 +163,9 @@ def monitor(b: TrialBatch) -> MonitoringResult:
     )
 
 
+CURVE_GRID_YEARS = np.round(np.arange(0.0, 4.6001, 0.05), 4)
+
+
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
@@ -232,6 +235,11 @@ def summarize(b: TrialBatch, cd: CutData) -> dict[str, np.ndarray]:
     runs_f = bs.build_runs(cd.dfs_time, 1 - cd.dfs_event, np.where(cd.in_data, 0, -1), 1)
     out["median_follow_up_years"] = bs.km_median(runs_f)[:, 0] / DAYS_PER_YEAR
     out["dfs_events"] = cd.dfs_event.sum(axis=1).astype(float)
+    # Kaplan-Meier DFS curves by arm on a grid (for the figure): (R, G) each
+    for a, name in enumerate(arms):
+        out[f"curve_{name}"] = np.stack(
+            [bs.km_at(runs_arm, g * DAYS_PER_YEAR)[0][:, a] for g in CURVE_GRID_YEARS], axis=1
+        )
     return out
 
 

@@ -302,26 +302,29 @@ def simulate_batch(p: Protocol, streams: BlockStreams, replicate_ids: np.ndarray
 
     # -- treatment: Mosteller body-surface area, dose in ug/day
     gr = p.body_size
-    ages = np.asarray(gr.age_years)
-    h_med = np.where(
-        male,
-        np.interp(age, ages, gr.height_cm_male),
-        np.interp(age, ages, gr.height_cm_female),
-    )
-    w_med = np.where(
-        male,
-        np.interp(age, ages, gr.weight_kg_male),
-        np.interp(age, ages, gr.weight_kg_female),
-    )
-    # one shared size deviate (taller children are heavier), plus independent weight noise
     z1, z2 = streams.normal(n), streams.normal(n)
-    height = h_med * np.exp(gr.height_log_sd * z1)
-    weight = w_med * np.exp(gr.weight_log_sd * (0.6 * z1 + 0.8 * z2))
-    bsa = np.sqrt(height * weight / 3600.0)
+    if gr is None:
+        height = weight = bsa = np.full((r, n), np.nan)
+    else:
+        ages = np.asarray(gr.age_years)
+        h_med = np.where(
+            male,
+            np.interp(age, ages, gr.height_cm_male),
+            np.interp(age, ages, gr.height_cm_female),
+        )
+        w_med = np.where(
+            male,
+            np.interp(age, ages, gr.weight_kg_male),
+            np.interp(age, ages, gr.weight_kg_female),
+        )
+        # one shared size deviate (taller children are heavier), plus independent weight noise
+        height = h_med * np.exp(gr.height_log_sd * z1)
+        weight = w_med * np.exp(gr.weight_log_sd * (0.6 * z1 + 0.8 * z2))
+        bsa = np.sqrt(height * weight / 3600.0)
     dose_rate = max(
         (ph.dose_ug_per_m2_per_day for ph in p.experimental.phases if ph.drug), default=0.0
     )
-    dose = np.where(arm == 1, dose_rate * bsa, 0.0)
+    dose = np.where(arm == 1, np.nan_to_num(dose_rate * bsa), 0.0)
 
     # -- outcomes: latent cause-specific times, first event wins
     h, cure = hazard_tensor(p)

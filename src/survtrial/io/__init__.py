@@ -1,0 +1,1 @@
+"""Reading and writing trial data (ADaM-style data sets)."""
