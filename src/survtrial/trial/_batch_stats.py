@@ -48,12 +48,22 @@ class Runs:
         return out.reshape(self.n_rows, self.n_keys + 1)[:, : self.n_keys]
 
     def segment_cumsum(self, values: np.ndarray) -> np.ndarray:
-        """Running sum of per-run values within each segment (inclusive)."""
-        c = np.cumsum(values)
-        start = np.flatnonzero(np.r_[True, self.seg[1:] != self.seg[:-1]])
-        lengths = np.diff(np.r_[start, self.seg.shape[0]])
-        before = np.repeat(np.r_[0.0, c][start], lengths)
-        return c - before
+        """Running sum of per-run values within each segment (inclusive).
+
+        Summed segment by segment (a padded 2-D cumsum), so a trial's numbers do not depend
+        on the other trials in the batch, not even in the last bit.
+        """
+        m = self.seg.shape[0]
+        if m == 0:
+            return np.zeros(0)
+        new = np.r_[True, self.seg[1:] != self.seg[:-1]]
+        start = np.flatnonzero(new)
+        lengths = np.diff(np.r_[start, m])
+        rank = np.cumsum(new) - 1
+        pos = np.arange(m) - np.repeat(start, lengths)
+        pad = np.zeros((start.shape[0], int(lengths.max())))
+        pad[rank, pos] = values
+        return np.cumsum(pad, axis=1)[rank, pos]
 
     def last_at_or_before(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Index of the last run at or before time t per (row, key); ``valid`` False if none.
@@ -198,6 +208,7 @@ def cox_binary(runs: Runs, iterations: int = 30) -> tuple[np.ndarray, np.ndarray
     dmax = int(d.max(initial=0))
     beta = np.zeros(nseg)
     info = np.zeros(nseg)
+    done = np.zeros(nseg, dtype=bool)  # per segment, so a trial's fit ignores its neighbours
     for _ in range(iterations):
         r = np.exp(beta[seg])
         score_run = d1.copy()
@@ -215,8 +226,10 @@ def cox_binary(runs: Runs, iterations: int = 30) -> tuple[np.ndarray, np.ndarray
         info = np.bincount(seg, weights=info_run, minlength=nseg)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(info > 1e-12, score / info, 0.0)
+        step = np.where(done, 0.0, step)
         beta = np.clip(beta + np.clip(step, -2, 2), -20, 20)
-        if np.max(np.abs(step), initial=0) < 1e-10:
+        done |= np.abs(step) < 1e-10
+        if done.all():
             break
     tot1 = np.bincount(seg, weights=d1, minlength=nseg)
     tot0 = np.bincount(seg, weights=d0, minlength=nseg)

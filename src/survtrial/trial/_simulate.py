@@ -289,7 +289,7 @@ def simulate_batch(p: Protocol, streams: BlockStreams, replicate_ids: np.ndarray
         act_o = randomized[rows, order]
         onehot = (cell_o[..., None] == np.arange(n_cells)) & act_o[..., None]
         rank_o = (np.cumsum(onehot, axis=1) - 1)[rows, np.arange(n)[None, :], cell_o]
-        length = int(np.max(onehot.sum(axis=1))) + 1
+        length = n  # fixed by the protocol, so that the draws do not depend on the chunk
         seq = _permuted_block_sequences(streams, p, n_cells, length)
         arm_o = seq[rows, cell_o, np.clip(rank_o, 0, length - 1)]
         arm = np.full((r, n), -1, dtype=np.int64)
