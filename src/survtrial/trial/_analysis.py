@@ -146,18 +146,22 @@ def monitor(b: TrialBatch) -> MonitoringResult:
         events[:, k] = cd.dfs_event.sum(axis=1)
         info[:, k] = events[:, k] / m.planned_events
         last = k == n_looks - 1
-        for i in np.flatnonzero(active):
-            rates = list(info[i, : k + 1])
-            if last:
-                rates[-1] = max(rates[-1], 1.0)
-            c = efficacy_bound(rates, m)
-            bound[i, k] = c
-            zi = -z[i, k]
-            cross = zi >= c if m.sided == 1 else abs(zi) >= c
-            if cross or last:
-                stop[i] = k
-                early[i] = bool(cross and not last)
-                active[i] = False
+        # the bound depends only on the observed information path: one computation per
+        # distinct path (rounded as efficacy_bound rounds), not per replicate
+        rates = np.round(info[:, : k + 1], 6)
+        if last:
+            rates[:, -1] = np.maximum(rates[:, -1], 1.0)
+        paths, inverse = np.unique(rates[active], axis=0, return_inverse=True)
+        per_path = np.array([efficacy_bound(list(row), m) for row in paths])
+        c = np.full(r, np.nan)
+        c[active] = per_path[np.ravel(inverse)]
+        bound[:, k] = c
+        zk = -z[:, k]
+        cross = active & ((zk >= c) if m.sided == 1 else (np.abs(zk) >= c))
+        decided = active & (cross | last)
+        stop[decided] = k
+        early[decided] = cross[decided] & (not last)
+        active &= ~decided
     return MonitoringResult(
         [lk.name for lk in m.looks], look_day, events, info, z, bound, stop, early
     )
