@@ -14,10 +14,20 @@ DATA = REFERENCE / "data"
 FIXTURES = REFERENCE / "fixtures"
 
 
+# pandas < 3 needs float_precision="round_trip" to read R's %.17g exactly; pandas 3 parses
+# exactly by default and deprecates the argument.
+_EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
+def read_exact_csv(path, **kwargs) -> pd.DataFrame:
+    """Read a CSV written with %.17g so that every double comes back bit for bit."""
+    return pd.read_csv(path, **kwargs, **_EXACT)
+
+
 @cache
 def reference_data(name: str) -> pd.DataFrame:
     """A reference data set as R wrote it (full double precision)."""
-    return pd.read_csv(DATA / f"{name}.csv", float_precision="round_trip")
+    return read_exact_csv(DATA / f"{name}.csv")
 
 
 @cache

@@ -23,6 +23,7 @@ import pytest
 from survtrial._errors import InputError
 from survtrial.stats._timefix import timefix
 from survtrial.stats.competing import cumulative_incidence, gray_test
+from tests.conftest import read_exact_csv
 
 REFERENCE = Path(__file__).parent / "reference"
 FIXTURES = REFERENCE / "fixtures" / "cmprsk"
@@ -47,7 +48,7 @@ def _load(name):
     data_file = REFERENCE / "data" / f"{name}.csv"
     if not data_file.exists():
         pytest.fail(f"{data_file} missing: run Rscript make_reference.R in tests/reference")
-    df = pd.read_csv(data_file, dtype={"group": str, "strata": str}, float_precision="round_trip")
+    df = read_exact_csv(data_file, dtype={"group": str, "strata": str})
     return ref, df
 
 

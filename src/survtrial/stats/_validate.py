@@ -37,20 +37,22 @@ def check_time(time: Any, name: str = "time") -> np.ndarray:
         except (TypeError, ValueError):
             bad = _first_non_numeric(arr)
             raise InputError(
-                f"{name}: value {arr[bad]!r} at index {bad} is not a number"
+                f"{name}: value {_show(arr[bad])} at index {bad} is not a number"
             ) from None
     arr = np.asarray(arr, dtype=float)
     finite = np.isfinite(arr)
     if not finite.all():
         bad = int(np.argmin(finite))
         raise InputError(
-            f"{name}: value {arr[bad]} at index {bad} is not finite; "
+            f"{name}: value {_show(arr[bad])} at index {bad} is not finite; "
             "remove the row or give its follow-up time"
         )
     neg = arr < 0
     if neg.any():
         bad = int(np.argmax(neg))
-        raise InputError(f"{name}: value {arr[bad]} at index {bad} is negative; times must be >= 0")
+        raise InputError(
+            f"{name}: value {_show(arr[bad])} at index {bad} is negative; times must be >= 0"
+        )
     if np.signbit(arr).any():  # -0.0 would sort after every positive time in the kernels
         arr = np.abs(arr)
     return arr
@@ -70,14 +72,17 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
         num = arr.astype(float)
     except (TypeError, ValueError):
         bad = _first_non_numeric(arr)
-        raise InputError(f"{name}: value {arr[bad]!r} at index {bad} is not a number") from None
+        msg = f"{name}: value {_show(arr[bad])} at index {bad} is not a number"
+        raise InputError(msg) from None
     bad_mask = ~np.isfinite(num) | (num != np.round(num)) | (num < 0)
     if max_code is not None:
         bad_mask |= num > max_code
     if bad_mask.any():
         bad = int(np.argmax(bad_mask))
         allowed = f"0..{max_code}" if max_code is not None else "a non-negative integer"
-        raise InputError(f"{name}: value {arr[bad]!r} at index {bad} is not a code in {allowed}")
+        raise InputError(
+            f"{name}: value {_show(arr[bad])} at index {bad} is not a code in {allowed}"
+        )
     return num.astype(np.int64)
 
 
@@ -87,7 +92,17 @@ def check_event(event: Any, n: int, name: str = "event") -> np.ndarray:
 
 
 def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group or stratum labels; returns (sorted unique labels, integer codes 0..k-1)."""
+    """Group or stratum labels; returns (sorted unique labels, integer codes 0..k-1).
+
+    A pandas categorical with a category that no row has is refused: that group has no
+    patients, and silently dropping it would change the comparison the user asked for.
+    """
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cat = pd.Categorical(values)
+        counts = np.bincount(cat.codes[cat.codes >= 0], minlength=len(cat.categories))
+        if (counts == 0).any():
+            empty = cat.categories[int(np.argmin(counts))]
+            raise InputError(f"{name}: {name} {str(empty)!r} has no patients")
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
     if arr.dtype == object:
@@ -132,6 +147,13 @@ def check_level(confidence_level: Any) -> float:
     if not 0 < v < 1:
         raise InputError(f"confidence_level: must lie in (0, 1), got {confidence_level!r}")
     return v
+
+
+def _show(value: Any) -> str:
+    """A value as a user wrote it: 'x', 2.5, nan (no numpy scalar reprs in messages)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _check_length(arr: np.ndarray, name: str, n: int) -> None:

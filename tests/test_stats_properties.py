@@ -1,0 +1,94 @@
+"""Metamorphic properties (hypothesis): the answer must not move when it should not."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from survtrial.stats import kaplan_meier, logrank, rmst
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def samples(draw, min_size=4, max_size=60, n_strata=1):
+    n = draw(st.integers(min_size, max_size))
+    # integer times give heavy ties; gaps stay far above the timefix tolerance after scaling
+    time = np.array(draw(st.lists(st.integers(1, 30), min_size=n, max_size=n)), dtype=float)
+    event = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+    group = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+    strata = np.array(draw(st.lists(st.integers(0, n_strata - 1), min_size=n, max_size=n)))
+    group[:2] = [0, 1]  # both groups present
+    event[0] = 1  # at least one event
+    return time, event, group, strata
+
+
+def _same_logrank(a, b):
+    np.testing.assert_allclose(a.statistic, b.statistic, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.observed, b.observed, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.expected, b.expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.variance, b.variance, rtol=1e-10, atol=1e-12)
+    assert a.df == b.df
+
+
+@SETTINGS
+@given(samples(n_strata=3), st.randoms(use_true_random=False))
+def test_row_order_does_not_matter(data, rnd):
+    time, event, group, strata = data
+    perm = np.array(rnd.sample(range(time.shape[0]), time.shape[0]))
+    km1, km2 = kaplan_meier(time, event), kaplan_meier(time[perm], event[perm])
+    np.testing.assert_array_equal(km1.time, km2.time)
+    np.testing.assert_allclose(km1.survival, km2.survival, rtol=1e-12)
+    np.testing.assert_allclose(km1.std_err, km2.std_err, rtol=1e-12)
+    for rho in (0.0, 1.0):
+        _same_logrank(
+            logrank(time, event, group, strata, rho=rho),
+            logrank(time[perm], event[perm], group[perm], strata[perm], rho=rho),
+        )
+
+
+@SETTINGS
+@given(samples(n_strata=2), st.sampled_from([0.1, 2.5, 30.4375, 365.25]))
+def test_time_scale_does_not_matter(data, factor):
+    time, event, group, strata = data
+    km1, km2 = kaplan_meier(time, event), kaplan_meier(time * factor, event)
+    np.testing.assert_allclose(km1.time * factor, km2.time, rtol=1e-12)
+    np.testing.assert_allclose(km1.survival, km2.survival, rtol=1e-12)
+    np.testing.assert_allclose(km1.std_err, km2.std_err, rtol=1e-12)
+    _same_logrank(logrank(time, event, group, strata), logrank(time * factor, event, group, strata))
+    tau = min(time[group == 0].max(), time[group == 1].max())
+    r1, r2 = rmst(time, event, group, tau), rmst(time * factor, event, group, tau * factor)
+    np.testing.assert_allclose(r1.rmst * factor, r2.rmst, rtol=1e-10)
+    np.testing.assert_allclose(r1.std_err * factor, r2.std_err, rtol=1e-10)
+
+
+@SETTINGS
+@given(samples(n_strata=2), st.integers(1, 5))
+def test_all_censored_dummy_group_leaves_logrank_unchanged(data, n_dummy):
+    """Patients censored before the first event are never at risk at an event time: their
+    group has expected count 0 and is left out of the chi-square, as in R's survdiff."""
+    time, event, group, strata = data
+    base = logrank(time, event, group, strata)
+    t2 = np.concatenate([time, np.full(n_dummy, 0.5)])
+    e2 = np.concatenate([event, np.zeros(n_dummy, dtype=int)])
+    g2 = np.concatenate([group, np.full(n_dummy, 9)])
+    s2 = np.concatenate([strata, np.zeros(n_dummy, dtype=int)])
+    with_dummy = logrank(t2, e2, g2, s2)
+    assert with_dummy.df == base.df
+    np.testing.assert_allclose(with_dummy.statistic, base.statistic, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(with_dummy.observed[:2], base.observed, rtol=1e-12)
+    np.testing.assert_allclose(with_dummy.expected[:2], base.expected, rtol=1e-12, atol=1e-12)
+    assert with_dummy.expected[2] == 0
+
+
+@SETTINGS
+@given(samples())
+def test_km_is_a_survival_curve(data):
+    time, event, _, _ = data
+    km = kaplan_meier(time, event)
+    assert np.all((km.survival >= 0) & (km.survival <= 1))
+    assert np.all(np.diff(km.survival) <= 0)
+    assert km.n_risk[0] == time.shape[0]
+    assert km.n_event.sum() == event.sum()
+    assert km.n_event.sum() + km.n_censor.sum() == time.shape[0]
