@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from survtrial.stats import kaplan_meier, logrank, rmst
+from survtrial.stats import ConvergenceWarning, cox, kaplan_meier, logrank, rmst
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -92,3 +94,24 @@ def test_km_is_a_survival_curve(data):
     assert km.n_risk[0] == time.shape[0]
     assert km.n_event.sum() == event.sum()
     assert km.n_event.sum() + km.n_censor.sum() == time.shape[0]
+
+
+@SETTINGS
+@given(samples(n_strata=3), st.integers(0, 2**32 - 1))
+def test_cox_score_test_is_the_logrank_test_without_ties(data, seed):
+    """With no tied times the Cox score test at beta = 0 for a group indicator is the
+    (stratified) log-rank chi-square: both are sum(O - E) over sum of p(1 - p) at each event
+    (Collett, Modelling Survival Data, 3rd ed., sec. 3.9)."""
+    _, event, group, strata = data
+    time = np.random.default_rng(seed).permutation(np.arange(1, event.shape[0] + 1)) * 1.0
+    lr = logrank(time, event, group, strata)
+    # no information (the arm is constant in every event's risk set): R's coxph gives NA
+    assume(np.asarray(lr.variance).ravel()[0] > 1e-9)
+    x = group.astype(float)
+    with warnings.catch_warnings():  # monotone likelihoods (infinite beta) are fine here
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = [cox(time, event, x, strata=strata, ties=ties) for ties in ("efron", "breslow")]
+    np.testing.assert_allclose(fits[0].score_statistic, lr.statistic, rtol=1e-9, atol=1e-12)
+    # no ties: the Efron and Breslow likelihoods are the same function of beta
+    np.testing.assert_allclose(fits[0].loglik[0], fits[1].loglik[0], rtol=1e-12)
+    np.testing.assert_allclose(fits[1].score_statistic, lr.statistic, rtol=1e-9, atol=1e-12)
