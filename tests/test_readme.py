@@ -1,0 +1,37 @@
+"""The README tells the truth: its worked example prints what it shows, and CI runs its
+test command."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks_after(marker: str) -> list[str]:
+    start = README.index(marker)
+    return re.findall(r"```[a-z]*\n(.*?)```", README[start:], flags=re.S)
+
+
+def test_worked_example_prints_what_the_readme_shows():
+    code, expected = _blocks_after("<!-- readme-example: 6mp")[:2]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue() == expected
+
+
+def test_two_setup_commands_and_ci_runs_the_second():
+    setup = _blocks_after("## Set up")[0]
+    commands = [line for line in setup.splitlines() if line and not line.startswith("#")]
+    assert len(commands) == 2
+    assert "survtrial reproduce aall1731" in commands[0]
+    assert "pytest" in commands[1] and "ruff check" in commands[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # .ci/run takes the line under this heading from README.md and runs it
+    heading = "# 2. install with the test extras"
+    assert heading in setup and heading.replace(".", "\\.") in ci and "README.md" in ci
