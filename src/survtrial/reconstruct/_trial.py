@@ -1,0 +1,153 @@
+"""All arms of a published trial: the pseudo-IPD table and the accuracy report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from survtrial._errors import InputError
+from survtrial.reconstruct._guyot import ArmReconstruction, reconstruct_arm
+
+UNITS = ("days", "weeks", "months", "years")
+DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12.0, "years": 365.25}
+"""Days per unit: a year is 365.25 days, a month 1/12 of it (R's lubridate/`survival` habit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconstruction:
+    """Pseudo individual patient data of every arm of a published trial, with accuracy checks.
+
+    ``arms`` keeps the order in which the curves were given; ``unit`` is the time unit of the
+    input (and of the IPD).
+    """
+
+    arms: tuple[ArmReconstruction, ...]
+    unit: str
+
+    def __getitem__(self, arm: str) -> ArmReconstruction:
+        for a in self.arms:
+            if a.arm == arm:
+                return a
+        raise KeyError(arm)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(a.arm for a in self.arms)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(time, event, arm) over all arms, in the input unit: ready for ``survtrial.stats``."""
+        time = np.concatenate([a.time for a in self.arms])
+        event = np.concatenate([a.event for a in self.arms])
+        arm = np.concatenate([np.full(a.n, a.arm, dtype=object) for a in self.arms])
+        return time, event, arm
+
+    def to_frame(self) -> pd.DataFrame:
+        """The IPD table: ``usubjid`` (arm-0001, ...), ``arm``, ``time``, ``event``, ``unit``."""
+        time, event, arm = self.arrays()
+        ids = np.concatenate([np.arange(1, a.n + 1) for a in self.arms])
+        usubjid = [f"{a}-{i:04d}" for a, i in zip(arm, ids, strict=True)]
+        return pd.DataFrame(
+            {
+                "usubjid": usubjid,
+                "arm": arm.astype(str),
+                "time": time,
+                "event": event.astype(np.int64),
+                "unit": self.unit,
+            }
+        )
+
+    def accuracy(self) -> dict[str, Any]:
+        """The accuracy report as plain JSON-ready values (what ``accuracy.json`` holds)."""
+        arms = {}
+        for a in self.arms:
+            arms[a.arm] = {
+                "n": a.n,
+                "events_reconstructed": a.n_events,
+                "events_published": a.events_published,
+                "points_input": a.curve.n_input,
+                "points_altered_by_cleaning": a.curve.n_altered,
+                "max_alteration": a.curve.max_alteration,
+                "points_duplicate_dropped": a.curve.n_duplicates,
+                "points_added": a.curve.n_added + a.n_points_added,
+                "points_compared": int(a.check_time.shape[0]),
+                "survival_rmse": a.rmse,
+                "survival_max_abs_difference": a.max_abs_difference,
+                "at_risk": [
+                    {"time": float(t), "published": int(p), "reconstructed": int(r)}
+                    for t, p, r in zip(
+                        a.at_risk.time, a.at_risk.published, a.at_risk.reconstructed, strict=True
+                    )
+                ],
+                "at_risk_max_abs_difference": a.at_risk.max_abs_difference,
+                "iterations_per_interval": [int(i) for i in a.iterations],
+                "notes": list(a.notes),
+            }
+        return {
+            "method": "Guyot et al. 2012 (BMC Med Res Methodol 12:9), survtrial.reconstruct",
+            "unit": self.unit,
+            "survival_scale": "probability 0-1",
+            "arms": arms,
+        }
+
+
+def check_unit(unit: str) -> str:
+    u = str(unit).strip().lower()
+    if u in ("year", "month", "week", "day"):
+        u += "s"
+    if u not in UNITS:
+        raise InputError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
+    return u
+
+
+def reconstruct(
+    curves: Mapping[str, tuple[Any, Any]],
+    at_risk: Mapping[str, tuple[Any, Any]],
+    total_events: Mapping[str, int] | None = None,
+    unit: str = "years",
+) -> Reconstruction:
+    """Rebuild pseudo-IPD for every arm of a trial (Guyot et al. 2012), one arm at a time.
+
+    Parameters
+    ----------
+    curves : mapping arm -> (time, survival)
+        Digitized points of each arm's Kaplan-Meier curve (survival on the 0-1 scale).
+    at_risk : mapping arm -> (times, counts)
+        The published numbers at risk of each arm; the same arms as ``curves``.
+    total_events : mapping arm -> int, optional
+        Published total events, for the arms where it is known.
+    unit : {"days", "weeks", "months", "years"}
+        Time unit of the curves and the at-risk table (recorded with the IPD).
+
+    Returns
+    -------
+    Reconstruction
+        See :func:`reconstruct_arm` for the method and the per-arm checks.
+    """
+    unit = check_unit(unit)
+    if not curves:
+        raise InputError("curves: give at least one arm")
+    missing = [a for a in curves if a not in at_risk]
+    if missing:
+        raise InputError(
+            f"at_risk: no numbers at risk for arm {missing[0]!r} "
+            f"(the table has {', '.join(map(repr, at_risk)) or 'none'})"
+        )
+    extra = [a for a in at_risk if a not in curves]
+    if extra:
+        raise InputError(
+            f"at_risk: arm {extra[0]!r} has no curve (curves: {', '.join(map(repr, curves))})"
+        )
+    events = dict(total_events or {})
+    unknown = [a for a in events if a not in curves]
+    if unknown:
+        known = ", ".join(map(repr, curves))
+        raise InputError(f"total_events: arm {unknown[0]!r} has no curve (curves: {known})")
+    arms = tuple(
+        reconstruct_arm(t, s, *at_risk[arm], total_events=events.get(arm), arm=arm)
+        for arm, (t, s) in curves.items()
+    )
+    return Reconstruction(arms, unit)
