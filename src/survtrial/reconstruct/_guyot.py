@@ -172,9 +172,15 @@ class GuyotFit:
     notes: tuple[str, ...]
 
 
-def _censor_times(a: float, b: float, count: int) -> np.ndarray:
-    """``count`` censoring times spread evenly inside (a, b) (Guyot's assumption)."""
-    return a + (b - a) * np.arange(1, count + 1) / (count + 1)
+def _censor_times(a: float, b: float, count: int, closed: bool = False) -> np.ndarray:
+    """``count`` censoring times spread evenly inside (a, b) (Guyot's assumption).
+
+    With ``closed``, evenly in (a, b] instead, the last one at b: used for the last interval,
+    where b is the end of the published curve, which a plotted Kaplan-Meier curve reaches only
+    if someone is followed that long.
+    """
+    steps = count if closed else count + 1
+    return a + (b - a) * np.arange(1, count + 1) / max(steps, 1)
 
 
 def _bins(t_seg: np.ndarray, ct: np.ndarray) -> np.ndarray:
@@ -227,9 +233,10 @@ def _run_interval(
     count: int,
     n_start: int,
     km_last: float,
+    closed: bool = False,
 ) -> _Interval:
     """Place ``count`` censorings evenly in (t_seg[0], t_end) and sweep the interval."""
-    ct = _censor_times(float(t_seg[0]), float(t_end), count)
+    ct = _censor_times(float(t_seg[0]), float(t_end), count, closed)
     idx = _bins(t_seg, ct)
     cen = np.bincount(idx, minlength=t_seg.shape[0])
     d, used, n_end, km = _sweep(s_seg, cen, n_start, km_last)
@@ -294,6 +301,12 @@ def guyot_fit(
     reproduced (if the earlier intervals already reach it, the last has no event or
     censoring). Whoever is still at risk after the last point is censored at the last
     digitized time.
+
+    One departure from the paper: in the last interval the censorings are spread evenly over
+    (T_last, t_end] rather than (T_last, t_end), so that the last one falls on the curve's
+    last digitized time t_end. A published curve is drawn up to the longest follow-up, and
+    with the paper's rule the reconstructed follow-up stops short of it (in AALL1731 by about
+    0.01 year, enough to forbid an RMST horizon the figure clearly covers).
     """
     t = np.asarray(t, dtype=float)
     s = np.asarray(s, dtype=float)
@@ -349,7 +362,7 @@ def guyot_fit(
         start = 0
 
     def run_last(c, n0=n_now, km0=km_last):
-        return _run_interval(t_seg, s_seg, float(t[hi]), c, n0, km0)
+        return _run_interval(t_seg, s_seg, float(t[hi]), c, n0, km0, closed=True)
 
     if total_events is None:
         res = run_last(start)
