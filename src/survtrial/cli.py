@@ -9,6 +9,7 @@ import typer
 
 from survtrial import __version__
 from survtrial._errors import InputError
+from survtrial.cli_analyze import analyze_command
 from survtrial.cli_design import design
 from survtrial.cli_reconstruct import reconstruct_command
 from survtrial.cli_reproduce import protocols_command, reproduce_command, run_command
@@ -25,6 +26,7 @@ app.command("reproduce")(reproduce_command)
 app.command("run")(run_command)
 app.command("protocols")(protocols_command)
 app.command("reconstruct")(reconstruct_command)
+app.command("analyze")(analyze_command)
 
 
 def _version(value: bool) -> None:

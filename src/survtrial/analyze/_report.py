@@ -1,0 +1,469 @@
+"""Tables of an analysis: printed with rich, written as CSV, HTML and a Kaplan-Meier figure.
+
+One :class:`Table` feeds all three outputs, so the printed, CSV and HTML numbers are the same.
+CSV holds full precision (proportions as 0-1, times in the unit its column name says); the
+printed and HTML tables round them for reading.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from survtrial.analyze._input import DAYS_PER_YEAR
+
+
+@dataclass
+class Table:
+    name: str  # CSV file stem
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    # how to print each column: "pct" (x100, 1 decimal), "int", "p" (p-value), "num", "text"
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def formatted(self) -> list[list[str]]:
+        return [
+            [fmt(v, self.kinds.get(c, "num")) for c, v in zip(self.columns, r, strict=True)]
+            for r in self.rows
+        ]
+
+
+def fmt(v: Any, kind: str = "num") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    x = float(v)
+    if not math.isfinite(x):
+        return "-"
+    if kind == "int":
+        return f"{x:.0f}"
+    if kind == "pct":
+        return f"{100 * x:.1f}"
+    if kind == "p":
+        return f"{x:.2e}" if x < 1e-4 else f"{x:.4f}"
+    if kind == "days":
+        return f"{x:.1f}"
+    if kind == "hr":
+        return f"{x:.3f}"
+    return f"{x:.4g}"
+
+
+def _y(days: float) -> str:
+    return f"{days / DAYS_PER_YEAR:g}"
+
+
+def build_tables(res: dict, data) -> list[Table]:
+    arms = list(data.arm_labels)
+    km = res["kaplan_meier"]
+    ms = f"{km['milestone_years']:.4g}y"
+    lvl = f"{100 * km['confidence_level']:g}%"
+    tables: list[Table] = []
+    cols = [
+        "arm",
+        "n",
+        "events",
+        f"survival_{ms}",
+        f"std_err_{ms}",
+        f"ci_low_{ms}",
+        f"ci_high_{ms}",
+        "median_days",
+        "median_ci_low_days",
+        "median_ci_high_days",
+    ]
+    kinds = {
+        "n": "int",
+        "events": "int",
+        "median_days": "days",
+        "median_ci_low_days": "days",
+        "median_ci_high_days": "days",
+        f"survival_{ms}": "pct",
+        f"std_err_{ms}": "pct",
+        f"ci_low_{ms}": "pct",
+        f"ci_high_{ms}": "pct",
+        "arm": "text",
+        "stratum": "text",
+    }
+
+    def km_row(e: dict) -> list:
+        return [
+            e.get("n"),
+            e.get("events"),
+            e.get("survival"),
+            e.get("std_err"),
+            *(e.get("ci") or [None, None]),
+            e.get("median_days"),
+            *(e.get("median_ci_days") or [None, None]),
+        ]
+
+    t = Table(
+        "km_by_arm",
+        f"Kaplan-Meier by arm: survival at {km['milestone_years']:g} years (%, Greenwood SE, "
+        f"{lvl} CI {km['conf_type']}), median (days, {lvl} CI)",
+        cols,
+        kinds=kinds,
+    )
+    for a in arms:
+        t.rows.append([a, *km_row(km["by_arm"][a])])
+    tables.append(t)
+    if km["by_stratum_and_arm"]:
+        t = Table(
+            "km_by_stratum_and_arm",
+            f"Kaplan-Meier by stratum and arm (survival at {km['milestone_years']:g} "
+            "years, %; median in days)",
+            ["stratum", *cols],
+            kinds=kinds,
+        )
+        for st, per in km["by_stratum_and_arm"].items():
+            for a in arms:
+                t.rows.append([st, a, *km_row(per[a])])
+        tables.append(t)
+    years = km["at_risk_years"]
+    t = Table(
+        "at_risk",
+        "Numbers at risk (years since start)",
+        ["stratum", "arm", *[f"year_{y:g}" for y in years]],
+        kinds={"stratum": "text", "arm": "text", **{f"year_{y:g}": "int" for y in years}},
+    )
+    for a in arms:
+        t.rows.append(["all", a, *km["by_arm"][a]["n_at_risk"].values()])
+    for st, per in km["by_stratum_and_arm"].items():
+        for a in arms:
+            nr = per[a].get("n_at_risk") or {f"{y:g}": 0 for y in years}
+            t.rows.append([st, a, *nr.values()])
+    tables.append(t)
+    lr = res["logrank"]
+    how = f"stratified, {lr['n_strata']} strata" if lr["stratified"] else "unstratified"
+    t = Table(
+        "logrank",
+        f"Log-rank test ({how}): "
+        f"chi-square {fmt(lr['chisq'])} on {lr['df']} df, p = {fmt(lr['pvalue'], 'p')}, "
+        f"z = {fmt(lr['z'])} ({lr['z_convention']})",
+        ["arm", "n", "observed", "expected", "o_over_e"],
+        kinds={"arm": "text", "n": "int", "observed": "int"},
+    )
+    for a in arms:
+        t.rows.append([a, res["n"][a], lr["observed"][a], lr["expected"][a], lr["o_over_e"][a]])
+    tables.append(t)
+    # treatment effects
+    t = Table(
+        "treatment_effects",
+        f"Treatment effect: {arms[1]} vs {arms[0]} ({lvl} CI)",
+        ["quantity", "scale", "estimate", "ci_low", "ci_high", "pvalue", "note"],
+        kinds={"quantity": "text", "scale": "text", "pvalue": "p", "note": "text"},
+    )
+    t.rows.append(
+        [
+            "log-rank chi-square",
+            "chi-square",
+            lr["chisq"],
+            None,
+            None,
+            lr["pvalue"],
+            "stratified" if lr["stratified"] else "unstratified",
+        ]
+    )
+    t.rows.append(["log-rank z", "z", lr["z"], None, None, lr["pvalue"], lr["z_convention"]])
+    cx = res["cox"]
+    c = cx["overall"]
+    t.rows.append(
+        [
+            "Cox hazard ratio" + (" (stratified)" if cx["overall_stratified"] else ""),
+            "hazard ratio",
+            c["hazard_ratio"],
+            *c["ci"],
+            c["pvalue"],
+            c.get("error") or c.get("warning") or "Efron ties, Wald CI",
+        ]
+    )
+    for st, c in cx["by_stratum"].items():
+        t.rows.append(
+            [
+                f"Cox hazard ratio, stratum {st}",
+                "hazard ratio",
+                c["hazard_ratio"],
+                *c["ci"],
+                c["pvalue"],
+                c.get("error") or c.get("warning") or "",
+            ]
+        )
+    r = res["rmst"]
+    note = f"tau = {r['tau_days']:g} days ({r['tau_years']:.3g} years)"
+    if r["tau_capped"]:
+        note += f", capped from {r['tau_requested']} at the shorter arm's follow-up"
+    t.rows.append(
+        ["RMST difference", "days", r["difference_days"], *r["ci_days"], r["pvalue"], note]
+    )
+    m = res["milestone"]
+    note = f"at {m['time_years']:g} years ({m['time_days']:g} days), Greenwood SE"
+    if m["beyond_follow_up"]:
+        note += "; beyond the last follow-up of " + ", ".join(m["beyond_follow_up"])
+    t.rows.append(
+        [
+            "milestone survival difference",
+            "proportion",
+            m["difference"],
+            *m["ci"],
+            m["pvalue"],
+            note,
+        ]
+    )
+    tables.append(t)
+    if "cumulative_incidence" in res:
+        ci = res["cumulative_incidence"]
+        cy = f"{ci['time_years']:.4g}y"
+        t = Table(
+            "cumulative_incidence",
+            f"Cumulative incidence by cause at {ci['time_years']:g} years (%, {lvl} CI "
+            f"log-log); Gray's test{' stratified' if ci['gray_stratified'] else ''}",
+            [
+                "cause",
+                "arm",
+                "events",
+                f"incidence_{cy}",
+                f"std_err_{cy}",
+                f"ci_low_{cy}",
+                f"ci_high_{cy}",
+                "gray_statistic",
+                "gray_pvalue",
+            ],
+            kinds={
+                "cause": "text",
+                "arm": "text",
+                "events": "int",
+                f"incidence_{cy}": "pct",
+                f"std_err_{cy}": "pct",
+                f"ci_low_{cy}": "pct",
+                f"ci_high_{cy}": "pct",
+                "gray_pvalue": "p",
+            },
+        )
+        for cause, e in ci["causes"].items():
+            for a in arms:
+                t.rows.append(
+                    [
+                        cause,
+                        a,
+                        e["events"][a],
+                        e[a]["incidence"],
+                        e[a]["std_err"],
+                        *e[a]["ci"],
+                        e["gray_statistic"],
+                        e["gray_pvalue"],
+                    ]
+                )
+        tables.append(t)
+    if "adverse_events" in res:
+        ae = res["adverse_events"]
+        n0, n1 = ae["n"][arms[0]], ae["n"][arms[1]]
+        t = Table(
+            "adverse_events",
+            f"Adverse events: subjects with the event, by arm ({arms[0]} n = {n0}, "
+            f"{arms[1]} n = {n1}); risk difference {arms[1]} - {arms[0]} "
+            f"(Newcombe, {lvl} CI)",
+            [
+                "term",
+                f"subjects_{arms[0]}",
+                f"risk_{arms[0]}",
+                f"subjects_{arms[1]}",
+                f"risk_{arms[1]}",
+                "risk_difference",
+                "ci_low",
+                "ci_high",
+            ],
+            kinds={
+                "term": "text",
+                f"subjects_{arms[0]}": "int",
+                f"subjects_{arms[1]}": "int",
+                f"risk_{arms[0]}": "pct",
+                f"risk_{arms[1]}": "pct",
+                "risk_difference": "pct",
+                "ci_low": "pct",
+                "ci_high": "pct",
+            },
+        )
+        for term, e in ae["terms"].items():
+            t.rows.append(
+                [
+                    term,
+                    e[arms[0]],
+                    e["risk"][arms[0]],
+                    e[arms[1]],
+                    e["risk"][arms[1]],
+                    e["risk_difference"],
+                    *e["ci"],
+                ]
+            )
+        tables.append(t)
+    t = Table(
+        "excluded_rows",
+        "Rows left out (by an option) and why",
+        ["file", "reason", "rows"],
+        kinds={"file": "text", "reason": "text", "rows": "int"},
+    )
+    for e in data.excluded:
+        t.rows.append([e["file"], e["reason"], e["rows"]])
+    tables.append(t)
+    return tables
+
+
+def write_curves(path: Path, res: dict, level: float, conf_type: str) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    parts = []
+    for a, f in res["_curves"].items():
+        lo, hi = f.confidence_interval(level, conf_type)
+        parts.append(
+            pa.table(
+                {
+                    "arm": pa.array([a] * f.time.shape[0], pa.string()),
+                    "time_days": f.time,
+                    "time_years": f.time / DAYS_PER_YEAR,
+                    "n_risk": f.n_risk,
+                    "n_event": f.n_event,
+                    "n_censor": f.n_censor,
+                    "survival": f.survival,
+                    "std_err": f.std_err,
+                    "ci_low": pa.array(lo, from_pandas=True),
+                    "ci_high": pa.array(hi, from_pandas=True),
+                }
+            )
+        )
+    pcsv.write_csv(pa.concat_tables(parts), path, pcsv.WriteOptions(quoting_style="needed"))
+
+
+def write_csv(path: Path, t: Table) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(t.columns)
+        for r in t.rows:
+            w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in r])
+
+
+def print_tables(header: list[str], tables: list[Table], notes: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    con = Console(width=max(Console().width, 120))
+    for line in header:
+        con.print(line, highlight=False, markup=False)
+    for t in tables:
+        if t.name == "excluded_rows" and not t.rows:
+            continue
+        rt = RichTable(title=t.title, title_justify="left")
+        for c in t.columns:
+            text = t.kinds.get(c) == "text"
+            rt.add_column(c.replace("_", " "), justify="left" if text else "right", overflow="fold")
+        for r in t.formatted():
+            rt.add_row(*r)
+        con.print(rt)
+    for n in notes:
+        con.print(f"note: {n}", highlight=False, markup=False)
+
+
+HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;
+margin-bottom:1.5em}td,th{border:1px solid #999;padding:3px 8px;text-align:right}
+td.text,th.text{text-align:left}caption{text-align:left;font-weight:bold;padding:4px 0}</style>
+</head><body>
+<h1>{{ title }}</h1>
+<p>survtrial {{ version }}. Regenerate with: <code>{{ command }}</code></p>
+<ul>{% for line in header %}<li>{{ line }}</li>{% endfor %}</ul>
+{% for t in tables %}<table><caption>{{ t.title }}</caption><tr>
+{% for c in t.columns %}<th class="{{ t.kinds.get(c, 'num') }}">{{ c }}</th>{% endfor %}</tr>
+{% for r in t.formatted() %}<tr>{% for v in r %}
+<td class="{{ t.kinds.get(t.columns[loop.index0], 'num') }}">{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</table>
+{% endfor %}
+{% if notes %}<h2>Notes</h2><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+<h2>Figure</h2><img src="km.svg" alt="Kaplan-Meier curves by arm" width="800">
+</body></html>
+"""
+
+
+def write_html(path: Path, **ctx) -> None:
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True)
+    path.write_text(env.from_string(HTML).render(**ctx), encoding="utf-8")
+
+
+MAX_PLOT_STEPS = 4000
+
+
+def km_figure(res: dict, data, out: Path, endpoint: str) -> list[Path]:
+    """Kaplan-Meier curves by arm (years on the x axis) with the numbers at risk below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = ["#c0392b", "#1f5fa8"]
+    arms = list(data.arm_labels)
+    km = res["kaplan_meier"]
+    xmax = max(float(f.time[-1]) for f in res["_curves"].values()) / DAYS_PER_YEAR
+    fig, ax = plt.subplots(figsize=(8, 5.6))
+    for i, a in enumerate(arms):
+        f = res["_curves"][a]
+        jumps = np.flatnonzero(f.n_event > 0)
+        if jumps.size > MAX_PLOT_STEPS:  # a figure needs no more steps than pixels
+            x = np.linspace(0.0, float(f.time[-1]), MAX_PLOT_STEPS)
+            y = f.survival_at(x)
+        else:
+            x = np.concatenate([[0.0], f.time[jumps], [f.time[-1]]])
+            y = np.concatenate([[1.0], f.survival[jumps], [f.survival[-1]]])
+        ax.step(
+            x / DAYS_PER_YEAR,
+            100 * y,
+            where="post",
+            color=colours[i],
+            label=f"{a} (n = {res['n'][a]}, {res['events'][a]} events)",
+        )
+    ax.set_xlabel("Years since start of follow-up")
+    ax.set_ylabel(f"{endpoint} (%)")
+    ax.set_xlim(0, xmax * 1.02)
+    lowest = min(float(f.survival.min()) for f in res["_curves"].values())
+    ax.set_ylim(max(0.0, 10 * np.floor(10 * lowest - 0.5)), 100.5)
+    ax.legend(fontsize=8, loc="lower left")
+    lr = res["logrank"]
+    cx = res["cox"]["overall"]
+    hr = cx["hazard_ratio"]
+    ax.set_title(
+        f"{endpoint} by arm: log-rank p = {fmt(lr['pvalue'], 'p')}"
+        + (f", HR {hr:.2f}" if hr is not None else ""),
+        fontsize=10,
+    )
+    years = km["at_risk_years"]
+    ax.text(
+        -0.04,
+        -0.13,
+        "Numbers at risk",
+        transform=ax.transAxes,
+        ha="right",
+        fontsize=7,
+        weight="bold",
+    )
+    for i, a in enumerate(arms):
+        ypos = -0.18 - 0.05 * i
+        ax.text(-0.04, ypos, a, transform=ax.transAxes, ha="right", fontsize=7)
+        for y, v in zip(years, km["by_arm"][a]["n_at_risk"].values(), strict=True):
+            ax.text(
+                y / (xmax * 1.02), ypos, str(v), transform=ax.transAxes, ha="center", fontsize=7
+            )
+    fig.subplots_adjust(left=0.22, bottom=0.28)
+    paths = [out / "km.png", out / "km.svg"]
+    fig.savefig(paths[0], dpi=130)
+    fig.savefig(paths[1], metadata={"Date": None})
+    plt.close(fig)
+    return paths
