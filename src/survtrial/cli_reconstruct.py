@@ -36,6 +36,7 @@ def _from_files(
     events: list[str] | None,
     endpoint: str | None,
     unit: str | None,
+    last_interval: str,
 ) -> Reconstruction:
     curves_in = _pairs(curve, "--curve", "FILE.csv")
     if not curves_in:
@@ -71,7 +72,13 @@ def _from_files(
                 "give --unit days|weeks|months|years"
             )
         unit = file_unit
-    return reconstruct(curves, {arm: table[arm] for arm in curves}, totals, unit=check_unit(unit))
+    return reconstruct(
+        curves,
+        {arm: table[arm] for arm in curves},
+        totals,
+        unit=check_unit(unit),
+        last_interval=last_interval,
+    )
 
 
 def _print(rec: Reconstruction, title: str) -> None:
@@ -188,6 +195,14 @@ def reconstruct_command(
             show_default=False,
         ),
     ] = None,
+    last_interval: Annotated[
+        str,
+        typer.Option(
+            "--last-interval",
+            help="Censoring after the last at-risk time without --events: guyot (the paper's "
+            "average rate) or to-end (spread up to the curve's end; suits a data cut-off).",
+        ),
+    ] = "guyot",
     out: Annotated[
         Path | None,
         typer.Option(
@@ -211,12 +226,12 @@ def reconstruct_command(
                     f"example {example}: uses its shipped curves; drop --curve/--at-risk/--events"
                 )
             ep = (endpoint or "dfs").strip().lower()
-            rec = aall1731(ep)
+            rec = aall1731(ep, last_interval=last_interval)
             if unit is not None and check_unit(unit) != rec.unit:
                 raise InputError(f"--unit: the {example} curves are in {rec.unit}")
             title = f"AALL1731 {ep.upper()}: reconstruction accuracy (Guyot et al. 2012)"
         else:
-            rec = _from_files(curve, at_risk, events, endpoint, unit)
+            rec = _from_files(curve, at_risk, events, endpoint, unit, last_interval)
             title = "Reconstruction accuracy (Guyot et al. 2012)"
         _print(rec, title)
         if out is not None:

@@ -15,6 +15,7 @@ import numpy as np
 from survtrial._errors import InputError
 from survtrial.stats import kaplan_meier
 
+LAST_INTERVAL_RULES = ("guyot", "to-end")
 MAX_ITERATIONS = 1000
 """Cap on the censoring adjustments per interval (the fixed point is usually found in < 10)."""
 
@@ -175,9 +176,8 @@ class GuyotFit:
 def _censor_times(a: float, b: float, count: int, closed: bool = False) -> np.ndarray:
     """``count`` censoring times spread evenly inside (a, b) (Guyot's assumption).
 
-    With ``closed``, evenly in (a, b] instead, the last one at b: used for the last interval,
-    where b is the end of the published curve, which a plotted Kaplan-Meier curve reaches only
-    if someone is followed that long.
+    With ``closed``, evenly in (a, b] instead, the last one at b (the ``"to-end"`` rule for
+    the last interval, where b is the end of the published curve).
     """
     steps = count if closed else count + 1
     return a + (b - a) * np.arange(1, count + 1) / max(steps, 1)
@@ -279,6 +279,7 @@ def guyot_fit(
     at_risk_time: np.ndarray,
     at_risk_count: np.ndarray,
     total_events: int | None = None,
+    last_interval: str = "guyot",
 ) -> GuyotFit:
     """Guyot et al. (2012) reconstruction on clean arrays (no checking; see reconstruct_arm).
 
@@ -302,11 +303,15 @@ def guyot_fit(
     censoring). Whoever is still at risk after the last point is censored at the last
     digitized time.
 
-    One departure from the paper: in the last interval the censorings are spread evenly over
-    (T_last, t_end] rather than (T_last, t_end), so that the last one falls on the curve's
-    last digitized time t_end. A published curve is drawn up to the longest follow-up, and
-    with the paper's rule the reconstructed follow-up stops short of it (in AALL1731 by about
-    0.01 year, enough to forbid an RMST horizon the figure clearly covers).
+    ``last_interval="to-end"`` (not in the paper; our option) replaces the average-rate rule
+    for the last interval when no total of events is given: the censorings are spread evenly
+    over (T_last, t_end], the last one at the curve's last digitized time t_end, and their
+    number is adjusted until nobody is left at risk after t_end, i.e. follow-up ends where the
+    published curve ends. This is what administrative censoring at a data cut-off after
+    staggered entry produces (the numbers at risk fall fastest near the end), where the
+    paper's rule, carrying over the earlier, lower censoring rate, leaves too many at risk in
+    the tail and turns its last drops into too many events (docs/reconstruct.md shows both
+    in simulation).
     """
     t = np.asarray(t, dtype=float)
     s = np.asarray(s, dtype=float)
@@ -361,10 +366,15 @@ def guyot_fit(
     else:
         start = 0
 
-    def run_last(c, n0=n_now, km0=km_last):
-        return _run_interval(t_seg, s_seg, float(t[hi]), c, n0, km0, closed=True)
+    to_end = last_interval == "to-end"
 
-    if total_events is None:
+    def run_last(c, n0=n_now, km0=km_last):
+        return _run_interval(t_seg, s_seg, float(t[hi]), c, n0, km0, closed=to_end)
+
+    if total_events is None and last_interval == "to-end":
+        res, _, its, _ = _solve(run_last, start, lambda r: r.n_end, 0, n_now)
+        iterations[m - 1] = its
+    elif total_events is None:
         res = run_last(start)
         iterations[m - 1] = 1
     else:
@@ -520,6 +530,7 @@ def reconstruct_arm(
     at_risk_count: Any,
     total_events: int | None = None,
     arm: str = "arm",
+    last_interval: str = "guyot",
 ) -> ArmReconstruction:
     """Rebuild pseudo individual patient data of one arm from its published KM curve.
 
@@ -536,6 +547,11 @@ def reconstruct_arm(
         last at-risk interval.
     arm : str
         Label of the arm.
+    last_interval : {"guyot", "to-end"}
+        Censoring after the last at-risk time when no total of events is given: "guyot" (the
+        paper's rule: the average censoring rate of the earlier intervals) or "to-end"
+        (censorings spread evenly up to the end of the curve, nobody left at risk after it;
+        better under administrative censoring, see :func:`guyot_fit`).
 
     Returns
     -------
@@ -576,6 +592,10 @@ def reconstruct_arm(
         total_events = int(total_events)
         if total_events < 0:
             raise InputError(f"total_events[{arm}]: must be >= 0, got {total_events}")
+    if last_interval not in LAST_INTERVAL_RULES:
+        raise InputError(
+            f"last_interval: {last_interval!r} is not one of {', '.join(LAST_INTERVAL_RULES)}"
+        )
     curve = clean_curve(time, survival)
     tt, nn = _check_at_risk(at_risk_time, at_risk_count, arm)
     if total_events is not None and total_events > nn[0]:
@@ -583,7 +603,7 @@ def reconstruct_arm(
             f"total_events[{arm}]: {total_events} events but only {nn[0]} patients at time 0"
         )
     t, s, n_added = _with_at_risk_points(curve.time, curve.survival, tt)
-    fit = guyot_fit(t, s, tt, nn, total_events)
+    fit = guyot_fit(t, s, tt, nn, total_events, last_interval)
     ev_t = np.repeat(fit.time, fit.events)
     ipd_t = np.concatenate([ev_t, fit.censor_time])
     ipd_e = np.concatenate(

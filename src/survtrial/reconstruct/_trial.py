@@ -27,6 +27,7 @@ class Reconstruction:
 
     arms: tuple[ArmReconstruction, ...]
     unit: str
+    last_interval: str = "guyot"
 
     def __getitem__(self, arm: str) -> ArmReconstruction:
         for a in self.arms:
@@ -89,6 +90,7 @@ class Reconstruction:
         return {
             "method": "Guyot et al. 2012 (BMC Med Res Methodol 12:9), survtrial.reconstruct",
             "unit": self.unit,
+            "last_interval": self.last_interval,
             "survival_scale": "probability 0-1",
             "arms": arms,
         }
@@ -108,6 +110,7 @@ def reconstruct(
     at_risk: Mapping[str, tuple[Any, Any]],
     total_events: Mapping[str, int] | None = None,
     unit: str = "years",
+    last_interval: str = "guyot",
 ) -> Reconstruction:
     """Rebuild pseudo-IPD for every arm of a trial (Guyot et al. 2012), one arm at a time.
 
@@ -121,6 +124,8 @@ def reconstruct(
         Published total events, for the arms where it is known.
     unit : {"days", "weeks", "months", "years"}
         Time unit of the curves and the at-risk table (recorded with the IPD).
+    last_interval : {"guyot", "to-end"}
+        Censoring rule after the last at-risk time (see :func:`reconstruct_arm`).
 
     Returns
     -------
@@ -147,7 +152,9 @@ def reconstruct(
         known = ", ".join(map(repr, curves))
         raise InputError(f"total_events: arm {unknown[0]!r} has no curve (curves: {known})")
     arms = tuple(
-        reconstruct_arm(t, s, *at_risk[arm], total_events=events.get(arm), arm=arm)
+        reconstruct_arm(
+            t, s, *at_risk[arm], total_events=events.get(arm), arm=arm, last_interval=last_interval
+        )
         for arm, (t, s) in curves.items()
     )
-    return Reconstruction(arms, unit)
+    return Reconstruction(arms, unit, last_interval)

@@ -38,11 +38,11 @@ def aall1731_inputs(endpoint: str = "dfs"):
     return curves, {arm: at_risk[arm] for arm in AALL1731_ARMS}, unit
 
 
-def aall1731(endpoint: str = "dfs") -> Reconstruction:
+def aall1731(endpoint: str = "dfs", last_interval: str = "guyot") -> Reconstruction:
     """Reconstructed pseudo-IPD of AALL1731 for ``endpoint`` ("dfs" or "os"), time in years.
 
     Arms in the order chemotherapy (reference), blinatumomab. No total of events is used
-    (the abstract does not give one per arm).
+    (the abstract does not give one per arm); ``last_interval`` as in :func:`reconstruct`.
     """
     curves, at_risk, unit = aall1731_inputs(endpoint)
-    return reconstruct(curves, at_risk, unit=unit or "years")
+    return reconstruct(curves, at_risk, unit=unit or "years", last_interval=last_interval)
