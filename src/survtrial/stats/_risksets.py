@@ -47,7 +47,7 @@ class SortedSample:
         """Sort ``time`` with its events, merging near-equal times by ``cuts`` (R's timefix)."""
         all_times, is_event = sort_with_events(time, event)
         if cuts is not None:
-            all_times = cuts.apply(all_times)
+            all_times = cuts.apply_sorted(all_times)
         return cls(all_times, is_event, all_times[is_event])
 
     @property
@@ -96,14 +96,14 @@ def risk_table(sample: SortedSample) -> RiskTable:
     t = sample.all_times
     n = t.shape[0]
     starts = run_starts(t)
+    if starts.shape[0] == n:  # no tied times (the common case for large continuous data)
+        n_event = sample.is_event.astype(np.float64)
+        return RiskTable(t, np.arange(n, 0, -1, dtype=np.float64), n_event, 1.0 - n_event)
     times = t[starts]
-    count = np.diff(np.append(starts, n))
-    n_risk = n - starts
-    if starts.shape[0] == n:
-        n_event = sample.is_event.astype(float)
-    else:
-        n_event = np.add.reduceat(sample.is_event, starts, dtype=np.float64) if n else np.zeros(0)
-    return RiskTable(times, n_risk.astype(float), n_event, count - n_event)
+    count = np.diff(starts, append=n)
+    n_risk = (n - starts).astype(np.float64)
+    n_event = np.add.reduceat(sample.is_event, starts, dtype=np.float64) if n else np.zeros(0)
+    return RiskTable(times, n_risk, n_event, count - n_event)
 
 
 def events_at(sorted_event_times: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -50,30 +50,52 @@ class Cuts:
         out[candidates[hit]] = self.target[pos[hit]]
         return out
 
+    def apply_sorted(self, sorted_time: np.ndarray) -> np.ndarray:
+        """:meth:`apply` for ascending ``sorted_time``: binary search for the few moved values."""
+        lo = np.searchsorted(sorted_time, self.moved, side="left")
+        hi = np.searchsorted(sorted_time, self.moved, side="right")
+        counts = hi - lo
+        total = int(counts.sum())
+        if total == 0:
+            return sorted_time
+        offsets = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        out = sorted_time.copy()
+        out[np.arange(total) + offsets] = np.repeat(self.target, counts)
+        return out
+
 
 def find_cuts(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> Cuts | None:
     """The ``aeqSurv`` merge for ascending times, or None when nothing is tied.
 
     Distinct values y, gaps dy; a gap is tied when ``dy <= tol`` or ``dy / mean(|y|) <= tol``;
-    each value maps to the largest untied cut at or below it.
+    each value maps to the largest untied cut at or below it. A handful of passes over the
+    gaps: most data have no near-equal pair, and the few that are moved are handled apart.
     """
-    if sorted_time.shape[0] < 2 or tolerance <= 0:
+    n = sorted_time.shape[0]
+    if n < 2 or tolerance <= 0:
         return None
     gap = np.diff(sorted_time)
+    bound = tolerance * max(1.0, abs(float(sorted_time[0])), abs(float(sorted_time[-1])))
     distinct = gap > 0
-    n_distinct = 1 + int(np.count_nonzero(distinct))
-    mean_abs = (abs(sorted_time[0]) + np.abs(sorted_time[1:][distinct]).sum()) / n_distinct
-    threshold = max(tolerance, tolerance * mean_abs)
-    if not (distinct & (gap <= threshold)).any():
+    near = np.flatnonzero(distinct & (gap <= bound))  # every tied gap is among these
+    if near.shape[0] == 0:
         return None
-    values = np.concatenate([sorted_time[:1], sorted_time[1:][distinct]])
-    dy = gap[distinct]
-    tied = (dy <= tolerance) | (dy <= tolerance * mean_abs)
-    is_cut = np.concatenate([[True], ~tied])
-    cut_index = np.where(is_cut, np.arange(values.shape[0]), 0)
-    np.maximum.accumulate(cut_index, out=cut_index)
-    moved = ~is_cut
-    return Cuts(values[moved], values[cut_index[moved]])
+    n_distinct = 1 + int(np.count_nonzero(distinct))
+    if sorted_time[0] >= 0:
+        total = float(np.sum(sorted_time[1:], where=distinct))
+    else:
+        total = float(np.sum(np.abs(sorted_time[1:]), where=distinct))
+    mean_abs = (abs(float(sorted_time[0])) + total) / n_distinct
+    threshold = max(tolerance, tolerance * mean_abs)
+    tied = near[gap[near] <= threshold]
+    if tied.shape[0] == 0:
+        return None
+    moved_pos = tied + 1  # first occurrence of each distinct value that moves
+    # a chain of tied (or zero) gaps ends at the last position whose gap before it is untied
+    unlinked = np.flatnonzero(gap > threshold) + 1
+    starts = np.concatenate([[0], unlinked])
+    target_pos = starts[np.searchsorted(starts, moved_pos, side="right") - 1]
+    return Cuts(sorted_time[moved_pos], sorted_time[target_pos])
 
 
 def timefix(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
@@ -88,4 +110,4 @@ def timefix(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
 def timefix_sorted(sorted_time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     """:func:`timefix` for times already in ascending order (the result stays sorted)."""
     cuts = find_cuts(sorted_time, tolerance)
-    return sorted_time if cuts is None else cuts.apply(sorted_time)
+    return sorted_time if cuts is None else cuts.apply_sorted(sorted_time)

@@ -9,14 +9,8 @@ import numpy as np
 from scipy.special import chdtrc, ndtr
 
 from survtrial._errors import InputError
-from survtrial.stats._risksets import (
-    SortedSample,
-    at_risk_at,
-    events_at,
-    global_cuts,
-    run_starts,
-    split_by_code,
-)
+from survtrial.stats._risksets import global_cuts, run_starts
+from survtrial.stats._timefix import Cuts
 from survtrial.stats._validate import check_event, check_groups, check_labels, check_time
 
 
@@ -53,25 +47,60 @@ class LogrankResult:
         yield self.pvalue
 
 
+def _merged_stratum(
+    key: np.ndarray, bounds: np.ndarray, cuts: Cuts | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One stratum's rows in time order: (time, is_event, group index).
+
+    ``key`` holds the stratum's sort keys (time bits << 1 | censored) as consecutive blocks, one
+    per group, each block already sorted; a stable argsort of such runs is a merge (timsort).
+    """
+    order = np.argsort(key, kind="stable")
+    merged = key[order]
+    is_event = (merged & np.uint64(1)) == 0
+    time = (merged >> np.uint64(1)).view(np.float64)
+    if cuts is not None:
+        time = cuts.apply_sorted(time)
+    sizes = np.diff(bounds)
+    group = np.repeat(np.arange(sizes.shape[0], dtype=np.intp), sizes)[order]  # block of a row
+    return time, is_event, group
+
+
 def _stratum_sums(
-    blocks: list[SortedSample], rho: float, gamma: float
+    time: np.ndarray, is_event: np.ndarray, group: np.ndarray, k: int, rho: float, gamma: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """O, E, V (weighted) and O, E (unweighted) of one stratum; ``blocks`` are its groups."""
-    k = len(blocks)
-    events = [b.event_times for b in blocks if b.event_times.shape[0]]
-    if not events:
+    """O, E, V (weighted) and O, E (unweighted) of one stratum from its rows in time order.
+
+    At each distinct event time t: n_j(t) = rows of group j with time >= t (a suffix count),
+    d_j(t) = events of group j at t; arrays are (k, T) so that sums run along rows.
+    """
+    n_rows = time.shape[0]
+    if n_rows == 0 or not is_event.any():
         z = np.zeros(k)
         return z, z, np.zeros((k, k)), z, z
-    ev = np.sort(np.concatenate(events)) if len(events) > 1 else events[0]
-    times = ev[run_starts(ev)]
-    n_risk = np.empty((times.shape[0], k))
-    deaths = np.empty((times.shape[0], k))
-    for j, b in enumerate(blocks):
-        n_risk[:, j] = at_risk_at(b.all_times, times)
-        deaths[:, j] = events_at(b.event_times, times)
-    n = n_risk.sum(axis=1)
-    d = deaths.sum(axis=1)
-    share = n_risk / n[:, None]
+    run = run_starts(time)
+    tied = run.shape[0] < n_rows
+    if tied:
+        d_all = np.add.reduceat(is_event, run, dtype=np.float64)
+        with_event = d_all > 0
+        starts, d = run[with_event], d_all[with_event]
+    else:  # every time distinct: one run per row, the event rows are the event times
+        starts = np.flatnonzero(is_event)
+        d = np.ones(starts.shape[0])
+    n = (n_rows - starts).astype(np.float64)
+    n_risk = np.empty((k, starts.shape[0]))
+    deaths = np.empty((k, starts.shape[0]))
+    for j in range(1, k):  # group 0 is what the others leave
+        in_j = group == j
+        cum = np.cumsum(in_j)
+        n_risk[j] = cum[-1] - cum[starts] + in_j[starts]  # rows of group j from each start on
+        if tied:
+            deaths[j] = np.add.reduceat(is_event & in_j, run, dtype=np.float64)[with_event]
+        else:
+            deaths[j] = in_j[starts]
+    n_risk[0] = n - n_risk[1:].sum(axis=0)
+    deaths[0] = d - deaths[1:].sum(axis=0)
+    share = n_risk / n
     if rho == 0 and gamma == 0:
         w = None
     else:
@@ -79,18 +108,18 @@ def _stratum_sums(
         s_after = np.cumprod(1.0 - d / n)
         s_before = np.concatenate([[1.0], s_after[:-1]])
         w = s_before**rho * (1.0 - s_before) ** gamma
-    expected_u = (d[:, None] * share).sum(axis=0)
-    observed_u = deaths.sum(axis=0)
+    expected_u = share @ d
+    observed_u = deaths.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
     if w is None:
         observed, expected = observed_u, expected_u
     else:
-        observed = (w[:, None] * deaths).sum(axis=0)
-        expected = ((w * d)[:, None] * share).sum(axis=0)
+        observed = deaths @ w
+        expected = share @ (w * d)
         c = c * w * w
-    cs = share * c[:, None]
-    variance = np.diag(cs.sum(axis=0)) - cs.T @ share
+    cs = share * c
+    variance = np.diag(cs.sum(axis=1)) - cs @ share.T
     return observed, expected, variance, observed_u, expected_u
 
 
@@ -143,20 +172,24 @@ def logrank(
 def _logrank_fit(t, e, g, k, s, m, labels, rho, gamma) -> LogrankResult:
     """Log-rank on clean arrays: g in 0..k-1, s in 0..m-1 (no checks; timefix applied here)."""
     cuts = global_cuts(t)
-    parts = split_by_code(s * k + g if m > 1 else g, m * k, t, e)
+    code = s * k + g if m > 1 else g
+    order = np.argsort(code.astype(np.int16 if m * k < 2**15 else np.int64), kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(code, minlength=m * k))])
+    key = np.ascontiguousarray(t[order]).view(np.uint64) << np.uint64(1)
+    key |= e[order] == 0
+    for b in range(m * k):  # sort each (stratum, group) block in place
+        key[bounds[b] : bounds[b + 1]].sort()
+    counts = (bounds[1:] - bounds[:-1]).reshape(m, k).sum(axis=0)
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
     obs_u = np.zeros(k)
     exp_u = np.zeros(k)
-    counts = np.zeros(k, dtype=np.int64)
     for st in range(m):
-        blocks = []
-        for j in range(k):
-            tt, ee = parts[st * k + j]
-            counts[j] += tt.shape[0]
-            blocks.append(SortedSample.from_arrays(tt, ee, cuts))
-        o, ex, v, ou, eu = _stratum_sums(blocks, rho, gamma)
+        lo, hi = bounds[st * k], bounds[st * k + k]
+        blocks = bounds[st * k : st * k + k + 1] - lo
+        time, is_event, group = _merged_stratum(key[lo:hi], blocks, cuts)
+        o, ex, v, ou, eu = _stratum_sums(time, is_event, group, k, rho, gamma)
         observed += o
         expected += ex
         variance += v
