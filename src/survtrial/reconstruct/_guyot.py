@@ -190,7 +190,7 @@ def _bins(t_seg: np.ndarray, ct: np.ndarray) -> np.ndarray:
 
 def _sweep(
     s_seg: np.ndarray, cen: np.ndarray, n_start: int, km_last: float
-) -> tuple[np.ndarray, np.ndarray, int, float]:
+) -> tuple[np.ndarray, np.ndarray, int, float, int]:
     """Invert the Kaplan-Meier recursion over the points of one interval.
 
     At point k with n_k at risk: d_k = round(n_k (1 - S_k / KM_last)), the number of events
@@ -198,13 +198,16 @@ def _sweep(
     KM_k = KM_last (1 - d_k / n_k); then n_{k+1} = n_k - d_k - c_k with c_k the censorings
     placed in [t_k, t_{k+1}) (events before censorings, as in R). Rounding is half to even,
     as R's ``round``. d_k and c_k are capped by the number at risk, so that n never turns
-    negative and every row of the IPD is one person. Returns (d, c_used, n_end, KM_last).
+    negative and every row of the IPD is one person. Returns (d, c_used, n_end, KM_last,
+    n at risk at the last point).
     """
     n = int(n_start)
     m = s_seg.shape[0]
     d = np.zeros(m, dtype=np.int64)
     c_used = np.zeros(m, dtype=np.int64)
+    n_last = n
     for k in range(m):  # sequential by nature: each step depends on the rounding before it
+        n_last = n
         if n > 0 and km_last > 0:
             dk = min(max(int(np.round(n * (1.0 - s_seg[k] / km_last))), 0), n)
             if dk > 0:
@@ -214,7 +217,7 @@ def _sweep(
         ck = min(int(cen[k]), n)
         c_used[k] = ck
         n -= ck
-    return d, c_used, n, km_last
+    return d, c_used, n, km_last, n_last
 
 
 @dataclass(slots=True)
@@ -224,6 +227,7 @@ class _Interval:
     n_end: int
     km_last: float
     n_censored: int
+    n_last: int = 0
 
 
 def _run_interval(
@@ -239,12 +243,12 @@ def _run_interval(
     ct = _censor_times(float(t_seg[0]), float(t_end), count, closed)
     idx = _bins(t_seg, ct)
     cen = np.bincount(idx, minlength=t_seg.shape[0])
-    d, used, n_end, km = _sweep(s_seg, cen, n_start, km_last)
+    d, used, n_end, km, n_last = _sweep(s_seg, cen, n_start, km_last)
     if used.sum() < count:  # keep the first `used[k]` censoring times of each bin
         first = np.searchsorted(idx, np.arange(t_seg.shape[0]), side="left")
         rank = np.arange(idx.shape[0]) - first[idx]
         ct = ct[rank < used[idx]]
-    return _Interval(d, ct, n_end, km, int(used.sum()))
+    return _Interval(d, ct, n_end, km, int(used.sum()), n_last)
 
 
 def _solve(run, start: int, target_gap, lo: int, hi: int) -> tuple[_Interval, int, int, bool]:
@@ -271,6 +275,31 @@ def _solve(run, start: int, target_gap, lo: int, hi: int) -> tuple[_Interval, in
             return res, best, it, False
         c = nxt
     return res, c, MAX_ITERATIONS, False  # pragma: no cover - cycles are caught above
+
+
+def _smallest_exhausting(run, n_max: int, ends_at_zero: bool) -> tuple[_Interval, int]:
+    """The ``"to-end"`` rule: the fewest censorings that leave nobody at risk after the end.
+
+    Found by bisection on the censored count c (the number left falls as c grows). When the
+    curve ends at 0 everybody left dies at the last drop whatever c is, so the condition is
+    instead that at most one person is left at the last point.
+    """
+
+    def done(r: _Interval) -> bool:
+        return (r.n_last <= 1) if ends_at_zero else (r.n_end == 0)
+
+    lo, hi, runs = 0, n_max, 1
+    res = run(0)
+    if done(res):
+        return res, runs
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        runs += 1
+        if done(run(mid)):
+            hi = mid
+        else:
+            lo = mid
+    return run(hi), runs + 1
 
 
 def guyot_fit(
@@ -306,8 +335,9 @@ def guyot_fit(
     ``last_interval="to-end"`` (not in the paper; our option) replaces the average-rate rule
     for the last interval when no total of events is given: the censorings are spread evenly
     over (T_last, t_end], the last one at the curve's last digitized time t_end, and their
-    number is adjusted until nobody is left at risk after t_end, i.e. follow-up ends where the
-    published curve ends. This is what administrative censoring at a data cut-off after
+    number is the smallest that leaves nobody at risk after t_end (when the curve ends at 0:
+    at most one person at its last point), i.e. follow-up ends where the published curve
+    ends. This is what administrative censoring at a data cut-off after
     staggered entry produces (the numbers at risk fall fastest near the end), where the
     paper's rule, carrying over the earlier, lower censoring rate, leaves too many at risk in
     the tail and turns its last drops into too many events (docs/reconstruct.md shows both
@@ -372,7 +402,7 @@ def guyot_fit(
         return _run_interval(t_seg, s_seg, float(t[hi]), c, n0, km0, closed=to_end)
 
     if total_events is None and last_interval == "to-end":
-        res, _, its, _ = _solve(run_last, start, lambda r: r.n_end, 0, n_now)
+        res, its = _smallest_exhausting(run_last, n_now, ends_at_zero=bool(s[hi] <= 0))
         iterations[m - 1] = its
     elif total_events is None:
         res = run_last(start)
