@@ -105,11 +105,21 @@ def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray
             raise InputError(f"{name}: {name} {str(empty)!r} has no patients")
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
+    if arr.dtype.kind in "iub":  # integer codes: a counting pass, no hashing
+        small = arr.view(np.uint8) if arr.dtype == bool else arr
+        lo, hi = int(small.min()), int(small.max())
+        if hi - lo <= max(4 * arr.shape[0], 1024):
+            shifted = small - lo if lo else small
+            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+            remap = np.cumsum(present) - 1
+            labels = (np.flatnonzero(present) + lo).astype(small.dtype)
+            return (labels.astype(bool) if arr.dtype == bool else labels), remap[shifted]
     if arr.dtype == object:
         kinds = {type(v) for v in arr[: min(arr.shape[0], 1000)]}
         if len(kinds) > 1 and not kinds <= {int, float, np.int64, np.float64}:
-            arr = np.array([v if v is None or isinstance(v, float) else str(v) for v in arr],
-                           dtype=object)
+            arr = np.array(
+                [v if v is None or isinstance(v, float) else str(v) for v in arr], dtype=object
+            )
     codes, labels = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         bad = int(np.argmax(codes < 0))
