@@ -196,7 +196,7 @@ def analyze(
     }
     results = _jsonable(results)
     (out / "results.json").write_text(
-        json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        json.dumps(results, indent=2, allow_nan=False, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     written = ["results.json"]
     for t in tables:

@@ -161,7 +161,7 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     present = s.notna().to_numpy()
     if pd.api.types.is_string_dtype(s):
-        present &= (s.str.strip() != "").fillna(False).to_numpy(dtype=bool)
+        present = present & (s.str.strip() != "").fillna(False).to_numpy(dtype=bool)
     return num, present & np.isnan(num)
 
 

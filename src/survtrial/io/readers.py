@@ -55,7 +55,7 @@ FORMAT_NAMES = {
 }
 
 _PARQUET_MAGIC = b"PAR1"
-_XPT_MAGIC = (b"HEADER RECORD*******LIBRARY HEADER RECORD", b"HEADER RECORD*******LIBV8 HEADER")
+_XPT_MAGIC = (b"HEADER RECORD*******LIBRARY HEADER RECORD", b"HEADER RECORD*******LIBV8 ")
 _SAS7BDAT_MAGIC = bytes.fromhex("000000000000000000000000c2ea8160b31411cfbd92080009c7318c181f1011")
 _SNIFF_BYTES = 65536
 
@@ -207,6 +207,29 @@ def _find_bad_csv_row(path: Path, encoding: str, delim: str, n_cols: int) -> tup
     return row + 1, "(unterminated quoted field at the end of the file)"
 
 
+def _find_undecodable(path: Path, enc: str, delim: str, columns: list[str], name: str) -> None:
+    """Raise naming the first row and column whose bytes are not ``enc`` text (error path)."""
+    with open(path, "rb") as fh:
+        for i, raw in enumerate(fh):
+            try:
+                raw.decode("utf-8-sig" if i == 0 and enc == "utf-8" else enc)
+            except UnicodeDecodeError:
+                text = raw.decode(enc, errors="replace").rstrip("\r\n")
+                fields = next(csv.reader([text], delimiter=delim), [])
+                for j, v in enumerate(fields):
+                    if "\ufffd" in v:
+                        col = columns[j] if j < len(columns) else f"field {j + 1}"
+                        raise InputError(
+                            f"{name}: row {i + 1}, column {col}: value {v!r} is not {enc} text; "
+                            "declare the file's encoding with --encoding (e.g. --encoding "
+                            "latin-1 or cp1252)"
+                        ) from None
+                raise InputError(
+                    f"{name}: row {i + 1}: not {enc} text; declare the file's encoding with "
+                    "--encoding (e.g. --encoding latin-1)"
+                ) from None
+
+
 def _read_csv(path: Path, name: str, columns: list[str] | None, encoding: str | None):
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -247,6 +270,7 @@ def _read_csv(path: Path, name: str, columns: list[str] | None, encoding: str | 
                 f"a different number ({short!r}); the file is truncated or damaged"
             ) from None
         if "conver" in msg.lower() and "utf" in msg.lower():
+            _find_undecodable(path, enc, delim, all_cols, name)
             raise InputError(
                 f"{name}: not valid {enc} text; declare the file's encoding with --encoding "
                 "(e.g. --encoding latin-1)"
