@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -69,10 +70,12 @@ def make_adtte(rows: int, folder: Path, seed: int = 1) -> tuple[Path, Path]:
 
 
 def child(args: list[str]) -> None:
-    """Run the CLI in this process; print seconds and peak memory as JSON on the last line."""
+    """Run the CLI in this process; print seconds and peak memory as JSON on the last line.
+
+    The clock starts before survtrial is imported, as a user's command would."""
+    t0 = time.perf_counter()
     from survtrial.cli import app
 
-    t0 = time.perf_counter()
     code = 0
     try:
         app(args, standalone_mode=False)
@@ -149,6 +152,10 @@ def main() -> None:
         except json.JSONDecodeError:
             r = {"error": proc.stderr[-2000:]}
         r.update({"format": path.suffix[1:], "rows": a.rows, "file_mb": sizes[path.suffix[1:]]})
+        m = re.search(r"Read and checked in ([0-9.]+) s, analysed in ([0-9.]+) s", proc.stdout)
+        if m:
+            r["read_and_check_seconds"] = float(m.group(1))
+            r["statistics_seconds"] = float(m.group(2))
         if proc.returncode != 0 or r.get("exit"):
             r["stderr"] = proc.stderr[-2000:]
         runs.append(r)

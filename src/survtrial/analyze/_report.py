@@ -354,17 +354,24 @@ def print_tables(header: list[str], tables: list[Table], notes: list[str]) -> No
     from rich.console import Console
     from rich.table import Table as RichTable
 
-    con = Console(width=max(Console().width, 120))
+    con = Console(width=max(Console().width, 130))
     for line in header:
         con.print(line, highlight=False, markup=False)
     for t in tables:
         if t.name == "excluded_rows" and not t.rows:
             continue
         rt = RichTable(title=t.title, title_justify="left")
-        for c in t.columns:
+        cells = t.formatted()
+        for j, c in enumerate(t.columns):
             text = t.kinds.get(c) == "text"
-            rt.add_column(c.replace("_", " "), justify="left" if text else "right", overflow="fold")
-        for r in t.formatted():
+            widest = max((len(r[j]) for r in cells), default=0)
+            rt.add_column(
+                c.replace("_", " "),
+                justify="left" if text else "right",
+                overflow="fold",
+                min_width=min(widest, 16) if text and c != "note" else None,
+            )
+        for r in cells:
             rt.add_row(*r)
         con.print(rt)
     for n in notes:
