@@ -11,6 +11,7 @@ from scipy.special import chdtrc, ndtr
 from survtrial._errors import InputError
 from survtrial.stats._risksets import global_cuts, run_starts
 from survtrial.stats._timefix import Cuts
+from survtrial.stats._timefix import find_cuts as timefix_cuts
 from survtrial.stats._validate import check_event, check_groups, check_labels, check_time
 
 
@@ -48,7 +49,7 @@ class LogrankResult:
 
 
 def _merged_stratum(
-    key: np.ndarray, bounds: np.ndarray, cuts: Cuts | None
+    key: np.ndarray, bounds: np.ndarray, cuts: Cuts | None, find_cuts: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One stratum's rows in time order: (time, is_event, group index).
 
@@ -59,6 +60,8 @@ def _merged_stratum(
     merged = key[order]
     is_event = (merged & np.uint64(1)) == 0
     time = (merged >> np.uint64(1)).view(np.float64)
+    if find_cuts:  # the stratum is the whole sample
+        cuts = timefix_cuts(time)
     if cuts is not None:
         time = cuts.apply_sorted(time)
     sizes = np.diff(bounds)
@@ -171,13 +174,18 @@ def logrank(
 
 def _logrank_fit(t, e, g, k, s, m, labels, rho, gamma) -> LogrankResult:
     """Log-rank on clean arrays: g in 0..k-1, s in 0..m-1 (no checks; timefix applied here)."""
-    cuts = global_cuts(t)
+    # R's timefix looks at all times together; with one stratum the merged stratum below is
+    # that sorted sample, so the cuts are found there instead of by an extra sort
+    cuts = global_cuts(t) if m > 1 else None
     code = s * k + g if m > 1 else g
-    order = np.argsort(code.astype(np.int16 if m * k < 2**15 else np.int64), kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(code, minlength=m * k))])
-    key = np.ascontiguousarray(t[order]).view(np.uint64) << np.uint64(1)
-    key |= e[order] == 0
-    for b in range(m * k):  # sort each (stratum, group) block in place
+    n_codes = m * k
+    small = np.uint8 if n_codes <= 2**8 else np.uint16 if n_codes <= 2**16 else np.int64
+    order = np.argsort(code.astype(small), kind="stable")  # a radix sort for small codes
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(code, minlength=n_codes))])
+    key = np.ascontiguousarray(t).view(np.uint64) << np.uint64(1)
+    key |= e == 0
+    key = key[order]
+    for b in range(n_codes):  # sort each (stratum, group) block in place
         key[bounds[b] : bounds[b + 1]].sort()
     counts = (bounds[1:] - bounds[:-1]).reshape(m, k).sum(axis=0)
     observed = np.zeros(k)
@@ -188,7 +196,7 @@ def _logrank_fit(t, e, g, k, s, m, labels, rho, gamma) -> LogrankResult:
     for st in range(m):
         lo, hi = bounds[st * k], bounds[st * k + k]
         blocks = bounds[st * k : st * k + k + 1] - lo
-        time, is_event, group = _merged_stratum(key[lo:hi], blocks, cuts)
+        time, is_event, group = _merged_stratum(key[lo:hi], blocks, cuts, find_cuts=m == 1)
         o, ex, v, ou, eu = _stratum_sums(time, is_event, group, k, rho, gamma)
         observed += o
         expected += ex
