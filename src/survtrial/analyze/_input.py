@@ -588,9 +588,10 @@ def _duplicates(subject: pd.Series, pos, file, col, param) -> None:
     same = np.flatnonzero((subject == first).to_numpy())
     within = f" within PARAMCD {param}" if param else ""
     n_subj = int(subject[dup].nunique())
+    subjects = "subjects" if n_subj > 1 else "subject"
     raise InputError(
         f"{file}: rows {', '.join(str(spreadsheet_row(pos[j])) for j in same[:5])}, column "
-        f"{col}: value {first!r} appears {len(same)} times{within} ({n_subj} subjects like "
+        f"{col}: value {first!r} appears {len(same)} times{within} ({n_subj} {subjects} like "
         "this; the first is shown); keep one row per subject" + (" and parameter" if param else "")
     )
 
