@@ -157,6 +157,7 @@ def analyze(
         c = res["cox"]["overall"] if key == "overall" else res["cox"]["by_stratum"][key]
         if c.get("error") or c.get("warning"):
             notes.append(f"Cox ({key}): {c.get('error') or c.get('warning')}")
+    res["headline"] = headline(res, data)
     header = _header(data, settings, res)
     tables = build_tables(res, data)
     out.mkdir(parents=True, exist_ok=True)
@@ -228,6 +229,48 @@ def analyze(
             f"({elapsed:.1f} s in all). Wrote {', '.join(written)} to {out}/"
         )
     return results
+
+
+def headline(res: dict, data: AnalysisData) -> dict:
+    """The headline numbers under the names :func:`survtrial.trial._analysis.full_analysis` uses
+    (percent for survival and incidence, days for RMST, years for follow-up), so that a real
+    trial's results sit beside a simulated trial's and a publication's key for key. The endpoint
+    prefix is the parameter (``dfs3_...`` for ``--param DFS`` at a 3-year milestone)."""
+    from survtrial.trial._analysis import slug
+
+    ep = slug(data.param or "survival")
+    y = f"{res['kaplan_meier']['milestone_years']:g}".replace(".", "_")
+    km = res["kaplan_meier"]
+    head: dict = {}
+
+    def pct(v):
+        return None if v is None else 100 * v
+
+    for a in data.arm_labels:
+        e = km["by_arm"][a]
+        head[f"randomized_{a}"] = res["n"][a]
+        head[f"{ep}{y}_{a}"] = pct(e["survival"])
+        head[f"{ep}{y}_se_greenwood_{a}"] = pct(e["std_err"])
+        n_ms = e["n_at_risk_milestone"]
+        s_ms = e["survival"]
+        head[f"{ep}{y}_se_peto_{a}"] = (
+            pct(s_ms * math.sqrt((1 - s_ms) / n_ms)) if n_ms and s_ms is not None else None
+        )
+        for st, per in km["by_stratum_and_arm"].items():
+            head[f"{ep}{y}_{slug(st)}_{a}"] = pct(per[a].get("survival"))
+        for yy, v in e["n_at_risk"].items():
+            head[f"at_risk_year{yy}_{slug(a)}"] = v
+        for cause, ce in res.get("cumulative_incidence", {}).get("causes", {}).items():
+            head[f"{slug(cause)}_{y}y_{a}"] = pct(ce[a]["incidence"])
+    head["hr_overall"] = res["cox"]["overall"]["hazard_ratio"]
+    for st, c in res["cox"]["by_stratum"].items():
+        head[f"hr_{slug(st)}"] = c["hazard_ratio"]
+    head["logrank_z"] = res["logrank"]["z"]
+    head["rmst_difference_days"] = res["rmst"]["difference_days"]
+    fu = res["median_follow_up_days"]
+    head["median_follow_up_years"] = None if fu is None else fu / DAYS_PER_YEAR
+    head[f"{ep}_events"] = int(data.event.sum())
+    return head
 
 
 def command_line(argv: list[str]) -> str:

@@ -61,6 +61,7 @@ def _km_entry(f, t_ms: float, level: float, conf_type: str, grid_years) -> dict:
         "events": f.n_events,
         "survival": _f(s),
         "std_err": _f(f.std_err_at(t_ms)[0]),
+        "n_at_risk_milestone": int(f.n_risk_at(t_ms)[0]),
         "ci": [_f(lo[0]), _f(hi[0])],
         "median_days": _f(med.estimate),
         "median_ci_days": [_f(med.low), _f(med.high)],
