@@ -383,7 +383,7 @@ def load(opts: Options) -> AnalysisData:
         if src == "adtte":
             return as_text(df[name]), pos, f_tte
         s = as_text(adsl_frame[name]).to_numpy()[adsl_index]
-        return pd.Series(s, dtype="str"), adsl_index, opts.adsl.name
+        return pd.Series(s, dtype=object), adsl_index, opts.adsl.name
 
     # --- arms -------------------------------------------------------------------------
     arm_text, arm_rows, arm_file = column(arm_col, arm_in)

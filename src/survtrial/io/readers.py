@@ -431,7 +431,8 @@ def read_table(
 def as_text(series: pd.Series) -> pd.Series:
     """A column as text (missing stays missing): numbers that are whole print without '.0'."""
     if pd.api.types.is_string_dtype(series):
-        return series.astype("str")
+        # pandas < 3 turns a missing value into the text 'None'/'nan': keep it missing
+        return series.astype("str").where(series.notna(), None)
     if pd.api.types.is_float_dtype(series):
         v = series.to_numpy(dtype=float, na_value=np.nan)
         whole = np.isfinite(v) & (v == np.round(v))
