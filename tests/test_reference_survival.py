@@ -8,11 +8,15 @@ far below 1e-8 relative; atol 1e-12 covers values that are exactly 0 in R.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from survtrial.stats import kaplan_meier, logrank, milestone_difference, rmst
 from tests.conftest import as_array, assert_close, fixture_names, reference_data, reference_fixture
+
+logrank_module = importlib.import_module("survtrial.stats.logrank")
 
 NAMES = fixture_names("survival")
 RTOL = 1e-8
@@ -107,7 +111,10 @@ LOGRANK_CASES = [
     ("name", "key", "stratified", "rho"),
     [(n, *case) for case in LOGRANK_CASES for n in _having(case[0])],
 )
-def test_logrank(name, key, stratified, rho):
+@pytest.mark.parametrize("path", ["one_pass", "per_stratum"])
+def test_logrank(name, key, stratified, rho, path, monkeypatch):
+    # both kernels (one argsort for small samples, per-stratum merges for large) on every set
+    monkeypatch.setattr(logrank_module, "_ONE_PASS_MAX_ROWS", 10**12 if path == "one_pass" else 0)
     ref = reference_fixture("survival", name)[key]
     df = reference_data(name)
     res = logrank(df.time, df.status, df.group, df.strata if stratified else None, rho=rho)

@@ -115,3 +115,16 @@ def test_cox_score_test_is_the_logrank_test_without_ties(data, seed):
     # no ties: the Efron and Breslow likelihoods are the same function of beta
     np.testing.assert_allclose(fits[0].loglik[0], fits[1].loglik[0], rtol=1e-12)
     np.testing.assert_allclose(fits[1].score_statistic, lr.statistic, rtol=1e-9, atol=1e-12)
+
+
+@SETTINGS
+@given(samples(n_strata=3), st.sampled_from([(0.0, 0.0), (1.0, 0.0), (0.5, 2.0)]))
+def test_logrank_kernels_agree(data, weights):
+    """The one-pass kernel (small samples) and the per-stratum merge (large) are the same sums."""
+    from survtrial.stats.logrank import _all_strata_sums, _per_stratum_sums
+
+    time, event, group, strata = data
+    rho, gamma = weights
+    args = (time, event, group, 2, strata, 3, rho, gamma)
+    for a, b in zip(_all_strata_sums(*args), _per_stratum_sums(*args), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
