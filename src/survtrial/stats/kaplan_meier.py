@@ -205,5 +205,5 @@ def kaplan_meier(time: Any, event: Any) -> KaplanMeierResult:
     all_times, is_event = sort_with_events(t, e)
     cuts = find_cuts(all_times)
     if cuts is not None:
-        all_times = cuts.apply_sorted(all_times)
-    return km_from_sample(SortedSample(all_times, is_event, all_times[is_event]))
+        all_times = cuts.apply_sorted(all_times, in_place=True)
+    return km_from_sample(SortedSample(all_times, is_event))
