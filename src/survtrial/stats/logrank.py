@@ -52,6 +52,43 @@ class LogrankResult:
         yield self.pvalue
 
 
+def _sums(
+    n_risk: np.ndarray, deaths: np.ndarray, n: np.ndarray, d: np.ndarray,
+    time_stratum: np.ndarray, rho: float, gamma: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """O, E, V (weighted) and O, E (unweighted) from the tables at the event times.
+
+    ``n_risk`` and ``deaths`` are (k, T) with rows 1..k-1 filled (row 0 is what the others
+    leave of ``n`` and ``d``); ``time_stratum`` is each event time's stratum (ascending).
+    Hypergeometric variance as in the docstring of :func:`logrank`.
+    """
+    n_risk[0] = n - n_risk[1:].sum(axis=0)
+    deaths[0] = d - deaths[1:].sum(axis=0)
+    share = n_risk / n
+    w = None
+    if rho != 0 or gamma != 0:
+        # pooled left-continuous Kaplan-Meier S(t-) within each stratum (survdiff's weights)
+        s_before = np.empty(d.shape[0])
+        first = np.flatnonzero(np.diff(time_stratum, prepend=-1) != 0)
+        for a, b in zip(first, np.append(first[1:], d.shape[0]), strict=True):
+            s_before[a] = 1.0
+            s_before[a + 1 : b] = np.cumprod(1.0 - d[a : b - 1] / n[a : b - 1])
+        w = s_before**rho * (1.0 - s_before) ** gamma
+    expected_u = share @ d
+    observed_u = deaths.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+    if w is None:
+        observed, expected = observed_u, expected_u
+    else:
+        observed = deaths @ w
+        expected = share @ (w * d)
+        c = c * w * w
+    cs = share * c
+    variance = np.diag(cs.sum(axis=1)) - cs @ share.T
+    return observed, expected, variance, observed_u, expected_u
+
+
 def _merged_stratum(
     key: np.ndarray, bounds: np.ndarray, cuts: Cuts | None, find_cuts: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,29 +142,7 @@ def _stratum_sums(
             deaths[j] = np.add.reduceat(is_event & in_j, run, dtype=np.float64)[with_event]
         else:
             deaths[j] = in_j[starts]
-    n_risk[0] = n - n_risk[1:].sum(axis=0)
-    deaths[0] = d - deaths[1:].sum(axis=0)
-    share = n_risk / n
-    if rho == 0 and gamma == 0:
-        w = None
-    else:
-        # pooled left-continuous Kaplan-Meier S(t-) of the stratum (survdiff's weights)
-        s_after = np.cumprod(1.0 - d / n)
-        s_before = np.concatenate([[1.0], s_after[:-1]])
-        w = s_before**rho * (1.0 - s_before) ** gamma
-    expected_u = share @ d
-    observed_u = deaths.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    if w is None:
-        observed, expected = observed_u, expected_u
-    else:
-        observed = deaths @ w
-        expected = share @ (w * d)
-        c = c * w * w
-    cs = share * c
-    variance = np.diag(cs.sum(axis=1)) - cs @ share.T
-    return observed, expected, variance, observed_u, expected_u
+    return _sums(n_risk, deaths, n, d, np.zeros(d.shape[0], dtype=np.intp), rho, gamma)
 
 
 def logrank(
@@ -233,35 +248,8 @@ def _all_strata_sums(
         np.cumsum(in_j, out=before[1:])  # rows of group j before each index
         n_risk[j] = before[end] - before[starts]
         deaths[j] = np.add.reduceat(is_event & in_j, run, dtype=np.float64)[with_event]
-    n_risk[0] = n - n_risk[1:].sum(axis=0)
-    deaths[0] = d - deaths[1:].sum(axis=0)
-    share = n_risk / n
-    if rho == 0 and gamma == 0:
-        w = None
-    else:
-        # pooled left-continuous Kaplan-Meier S(t-) within each stratum (survdiff's weights)
-        s_before = np.empty(starts.shape[0])
-        first = np.concatenate(
-            [[0], np.flatnonzero(stratum[starts][1:] != stratum[starts][:-1]) + 1]
-        ) if stratum is not None else np.array([0])
-        for a, b in zip(first, np.append(first[1:], starts.shape[0]), strict=True):
-            s_after = np.cumprod(1.0 - d[a:b] / n[a:b])
-            s_before[a] = 1.0
-            s_before[a + 1 : b] = s_after[:-1]
-        w = s_before**rho * (1.0 - s_before) ** gamma
-    expected_u = share @ d
-    observed_u = deaths.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    if w is None:
-        observed, expected = observed_u, expected_u
-    else:
-        observed = deaths @ w
-        expected = share @ (w * d)
-        c = c * w * w
-    cs = share * c
-    variance = np.diag(cs.sum(axis=1)) - cs @ share.T
-    return observed, expected, variance, observed_u, expected_u
+    time_stratum = stratum[starts] if stratum is not None else np.zeros(d.shape[0], np.intp)
+    return _sums(n_risk, deaths, n, d, time_stratum, rho, gamma)
 
 
 def _per_stratum_sums(
