@@ -370,8 +370,8 @@ def km_figure(protocol, run, out: Path) -> list[Path]:
     for i, (label, vals) in enumerate(lines):
         ypos = -0.16 - 0.045 * i
         ax.text(-0.05, ypos, label, transform=ax.transAxes, ha="right", fontsize=7)
-        for y, v in zip(years, vals, strict=True):
-            ax.text(y / 4.6, ypos, str(v), transform=ax.transAxes, ha="center", fontsize=7)
+        for y, v in zip(years, vals, strict=True):  # x in years, y in axes units
+            ax.text(y, ypos, str(v), transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
     ax.text(
         -0.05,
         -0.115,
@@ -383,8 +383,9 @@ def km_figure(protocol, run, out: Path) -> list[Path]:
     )
     fig.subplots_adjust(left=0.25)
     paths = [out / "km_dfs.png", out / "km_dfs.svg"]
-    fig.savefig(paths[0], dpi=130)
-    fig.savefig(paths[1], metadata={"Date": None})
+    # the numbers-at-risk labels lie left of the axes: a tight box keeps them in the picture
+    fig.savefig(paths[0], dpi=130, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     return paths
 
