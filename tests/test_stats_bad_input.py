@@ -17,8 +17,8 @@ G = ["a", "a", "b", "b"]
 @pytest.mark.parametrize(
     ("time", "match"),
     [
-        ([1.0, np.nan, 3.0, 4.0], r"time: value nan at index 1 is not finite"),
-        ([1.0, 2.0, np.inf, 4.0], r"time: value inf at index 2 is not finite"),
+        ([1.0, np.nan, 3.0, 4.0], r"time: missing \(NaN\) at index 1 is not a finite time"),
+        ([1.0, 2.0, np.inf, 4.0], r"time: value inf at index 2 is not a finite time"),
         ([1.0, 2.0, 3.0, -4.0], r"time: value -4.0 at index 3 is negative"),
         ([1.0, "x", 3.0, 4.0], r"time: value 'x' at index 1 is not a number"),
         ([], r"time: is empty"),
@@ -35,7 +35,7 @@ def test_bad_times(time, match):
         ([1, 2, 0, 1], r"event: value 2 at index 1 is not a code in 0..1"),
         ([1, 0, -1, 1], r"event: value -1 at index 2"),
         ([1, 0, 0.5, 1], r"event: value 0.5 at index 2"),
-        ([1, 0, np.nan, 1], r"event: value nan at index 2"),
+        ([1, 0, np.nan, 1], r"event: missing \(NaN\) at index 2"),
         ([1, 0, 1], r"event: has 3 values but time has 4"),
     ],
 )
@@ -95,3 +95,31 @@ def test_bad_confidence_arguments():
         km.confidence_interval(method="logit")
     with pytest.raises(InputError, match=r"confidence_level: must lie in \(0, 1\)"):
         km.confidence_interval(confidence_level=95)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "match"),
+    [
+        (
+            "group",
+            pd.array(["a", "b", None, "b"], dtype="string"),
+            r"group: missing value at index 2",
+        ),
+        ("group", np.array(["a", None, "a", "b"], dtype=object),
+            r"group: missing value at index 1"),
+        ("group", pd.Series(["a", "b", "a", "b"]).astype("category").cat.set_categories(
+            ["a", "b"]).where([True, True, False, True]), r"group: missing value at index 2"),
+        ("event", pd.array([1, 0, None, 1], dtype="Int64"), r"event: missing"),
+        ("time", pd.array([1.0, None, 3.0, 4.0], dtype="Float64"), r"time: missing"),
+        ("time", np.array([1.0, None, 3.0, 4.0], dtype=object), r"time: missing value at index 1"),
+    ],
+)
+def test_missing_values_in_pandas_arrays_are_refused(column, values, match):
+    """pandas missing markers (pd.NA, None) must not become a label like '<NA>' or be dropped."""
+    args = {"time": [1.0, 2.0, 3.0, 4.0], "event": [1, 0, 1, 1], "group": ["a", "b", "a", "b"]}
+    args[column] = values
+    with pytest.raises(InputError, match=match):
+        logrank(args["time"], args["event"], args["group"])
+    if column != "group":
+        with pytest.raises(InputError, match=match):
+            kaplan_meier(args["time"], args["event"])

@@ -31,6 +31,7 @@ def _as_1d(values: Any, name: str) -> np.ndarray:
 def check_time(time: Any, name: str = "time") -> np.ndarray:
     """Follow-up times: finite, non-negative floats."""
     arr = _as_1d(time, name)
+    _refuse_missing(arr, name)
     if arr.dtype == object or arr.dtype.kind not in "iufb":
         try:
             arr = arr.astype(float)
@@ -46,8 +47,9 @@ def check_time(time: Any, name: str = "time") -> np.ndarray:
     finite = np.isfinite(arr)
     if not finite.all():
         bad = int(np.argmin(finite))
+        what = "missing (NaN)" if np.isnan(arr[bad]) else f"value {_show(arr[bad])}"
         raise InputError(
-            f"{name}: value {_show(arr[bad])} at index {bad} is not finite; "
+            f"{name}: {what} at index {bad} is not a finite time; "
             "remove the row or give its follow-up time"
         )
     neg = arr < 0
@@ -65,6 +67,7 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
     """Integer codes 0..max_code (event indicator 0/1, or cause 0..K when max_code is None)."""
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
+    _refuse_missing(arr, name)
     if arr.dtype == bool:
         return arr.astype(np.int64)
     if arr.dtype.kind in "iu":
@@ -83,9 +86,8 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
     if bad_mask.any():
         bad = int(np.argmax(bad_mask))
         allowed = f"0..{max_code}" if max_code is not None else "a non-negative integer"
-        raise InputError(
-            f"{name}: value {_show(arr[bad])} at index {bad} is not a code in {allowed}"
-        )
+        what = "missing (NaN)" if np.isnan(num[bad]) else f"value {_show(arr[bad])}"
+        raise InputError(f"{name}: {what} at index {bad} is not a code in {allowed}")
     return num.astype(np.int64)
 
 
@@ -108,6 +110,7 @@ def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray
             raise InputError(f"{name}: {name} {str(empty)!r} has no patients")
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
+    _refuse_missing(arr, name, "every row needs a label")
     if arr.dtype.kind in "iub":  # integer codes: a counting pass, no hashing
         small = arr.view(np.uint8) if arr.dtype == bool else arr
         lo, hi = int(small.min()), int(small.max())
@@ -160,6 +163,18 @@ def check_level(confidence_level: Any) -> float:
     if not 0 < v < 1:
         raise InputError(f"confidence_level: must lie in (0, 1), got {confidence_level!r}")
     return v
+
+
+def _refuse_missing(arr: np.ndarray, name: str, hint: str = "remove the row or fill it in") -> None:
+    """Missing values (None, pandas.NA, NaT in object arrays) are refused, never dropped.
+
+    Float NaN in a numeric array is left to the checks that follow (they name it too).
+    """
+    if arr.dtype == object:
+        missing = pd.isna(arr)
+        if missing.any():
+            bad = int(np.argmax(missing))
+            raise InputError(f"{name}: missing value at index {bad}; {hint}")
 
 
 def _show(value: Any) -> str:
