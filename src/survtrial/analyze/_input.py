@@ -146,8 +146,9 @@ def _problem(file: str, rows: np.ndarray, column: str, values, what: str, fix: s
     count = int(rows.shape[0])
     more = f" ({count} rows like this; the first is shown)" if count > 1 else ""
     fix = f"; {fix}" if fix else ""
+    what = f" {what}" if what else ""
     raise InputError(
-        f"{file}: row {spreadsheet_row(first)}, column {column}: value {_value(values[0])} "
+        f"{file}: row {spreadsheet_row(first)}, column {column}: value {_value(values[0])}"
         f"{what}{more}{fix}"
     )
 
