@@ -407,6 +407,7 @@ def write_html(path: Path, **ctx) -> None:
 
 
 MAX_PLOT_STEPS = 4000
+MAX_CENSOR_MARKS = 300  # beyond this the ticks merge into a band and hide the curve
 
 
 def km_figure(res: dict, data, out: Path, endpoint: str) -> list[Path]:
@@ -430,13 +431,25 @@ def km_figure(res: dict, data, out: Path, endpoint: str) -> list[Path]:
         else:
             x = np.concatenate([[0.0], f.time[jumps], [f.time[-1]]])
             y = np.concatenate([[1.0], f.survival[jumps], [f.survival[-1]]])
+        colour = colours[i % len(colours)]
         ax.step(
             x / DAYS_PER_YEAR,
             100 * y,
             where="post",
-            color=colours[i],
+            color=colour,
             label=f"{a} (n = {res['n'][a]}, {res['events'][a]} events)",
         )
+        censored = np.flatnonzero(f.n_censor > 0)
+        if 0 < censored.size <= MAX_CENSOR_MARKS:  # ticks as on a published plot, if legible
+            ax.plot(
+                f.time[censored] / DAYS_PER_YEAR,
+                100 * f.survival[censored],
+                linestyle="none",
+                marker="|",
+                markersize=4,
+                markeredgewidth=0.7,
+                color=colour,
+            )
     ax.set_xlabel("Years since start of follow-up")
     ax.set_ylabel(f"{endpoint} (%)")
     ax.set_xlim(0, xmax * 1.02)
@@ -465,12 +478,11 @@ def km_figure(res: dict, data, out: Path, endpoint: str) -> list[Path]:
         ypos = -0.18 - 0.05 * i
         ax.text(-0.04, ypos, a, transform=ax.transAxes, ha="right", fontsize=7)
         for y, v in zip(years, km["by_arm"][a]["n_at_risk"].values(), strict=True):
-            ax.text(
-                y / (xmax * 1.02), ypos, str(v), transform=ax.transAxes, ha="center", fontsize=7
-            )
+            ax.text(y, ypos, str(v), transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
     fig.subplots_adjust(left=0.22, bottom=0.28)
     paths = [out / "km.png", out / "km.svg"]
-    fig.savefig(paths[0], dpi=130)
-    fig.savefig(paths[1], metadata={"Date": None})
+    # the numbers-at-risk labels lie left of the axes: a tight box keeps them in the picture
+    fig.savefig(paths[0], dpi=130, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     return paths
