@@ -310,11 +310,15 @@ def _logrank_fit(t, e, g, k, s, m, labels, rho, gamma) -> LogrankResult:
     else:
         idx = keep[1:]
         diff = (observed - expected)[idx]
-        sub = variance[np.ix_(idx, idx)]
-        try:
-            statistic = float(diff @ np.linalg.solve(sub, diff))
-        except np.linalg.LinAlgError:
-            statistic = float(diff @ np.linalg.pinv(sub) @ diff)
+        if df == 1:  # two groups: (O - E)^2 / V, and 0 when V = 0 (the pseudo-inverse's answer)
+            v = float(variance[idx[0], idx[0]])
+            statistic = float(diff[0] ** 2 / v) if v > 0 else 0.0
+        else:
+            sub = variance[np.ix_(idx, idx)]
+            try:
+                statistic = float(diff @ np.linalg.solve(sub, diff))
+            except np.linalg.LinAlgError:
+                statistic = float(diff @ np.linalg.pinv(sub) @ diff)
     pvalue = float(chdtrc(df, statistic)) if df >= 1 else 1.0
     z = z_p = hr = None
     if k == 2:
