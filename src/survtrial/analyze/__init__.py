@@ -176,6 +176,7 @@ def analyze(
             "arms": {"control": data.arm_labels[0], "experimental": data.arm_labels[1]},
             "strata": {"columns": list(data.strata_columns), "levels": list(data.stratum_labels)},
             "causes": list(data.cause_labels),
+            "aval_derived_rows": data.aval_derived_rows,
             "time_unit_input": data.unit,
             "time_unit_results": "days",
             "days_per_year": DAYS_PER_YEAR,

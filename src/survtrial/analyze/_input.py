@@ -9,6 +9,7 @@ All checks are vectorized (pandas / numpy); no Python loop runs over rows.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class AnalysisData:
     adverse_events: pd.DataFrame | None = None  # one row per subject and term: subject, term, arm
     param: str | None = None
     mode: str = "adam"
+    aval_derived_rows: int = 0  # ADTTE rows whose AVAL was derived as ADT - STARTDT + 1
 
     @property
     def n(self) -> int:
@@ -206,21 +208,28 @@ def load(opts: Options) -> AnalysisData:
     # --- which layout: ADaM ADTTE or a plain table --------------------------------------
     aval = _lookup(cols, ["AVAL"])
     cnsr = _lookup(cols, ["CNSR"])
+    adt, startdt = _lookup(cols, ["ADT"]), _lookup(cols, ["STARTDT"])
+    dates = bool(adt and startdt)
     if opts.time or opts.event:
         mode = "plain"
-    elif aval and cnsr:
+    elif (aval or dates) and cnsr:
         mode = "adam"
     elif _lookup(cols, PLAIN_TIME) and _lookup(cols, PLAIN_EVENT):
         mode = "plain"
     else:
-        missing = [c for c, f in (("AVAL", aval), ("CNSR", cnsr)) if not f]
+        missing = [c for c, f in (("AVAL", aval or dates), ("CNSR", cnsr)) if not f]
+        missing = [c + (" (or ADT and STARTDT)" if c == "AVAL" else "") for c in missing]
         raise InputError(
             f"{f_tte}: row 1 (header): missing required column(s) {', '.join(missing)} of an "
             f"ADaM ADTTE (and no time/event columns of a plain table); the columns are "
             f"{_list(cols)}; for a plain table give --time and --event"
         )
     if mode == "adam":
-        roles["time"], roles["censor"] = aval, cnsr
+        if aval:
+            roles["time"] = aval
+        roles["censor"] = cnsr
+        if dates:
+            roles["end_date"], roles["start_date"] = adt, startdt
         roles["id"] = _require(cols, opts.id or "USUBJID", f_tte, "the subject identifier")
         sources["time"] = "ADaM AVAL"
         if opts.param is not None:
@@ -331,7 +340,25 @@ def load(opts: Options) -> AnalysisData:
             sources["param"] = "user"
 
     # --- time, event ------------------------------------------------------------------
-    time = _time_column(df, roles["time"], pos, f_tte)
+    derived = None  # rows whose AVAL is derived from ADT and STARTDT (in days)
+    if mode == "adam" and dates:
+        time, derived = _aval_or_dates(df, aval, adt, startdt, pos, f_tte)
+        n_der = int(derived.sum())
+        rule = f"AVAL = {adt} - {startdt} + 1 (days; ADaM convention: the start date is day 1)"
+        if not aval or n_der == len(derived):
+            sources["time"] = f"derived: {rule}"
+            notes.append(f"no AVAL given: {rule} for all {n_der} rows")
+        else:
+            sources["time"] = f"ADaM AVAL; {n_der} rows with AVAL blank derived: {rule}"
+            derived_text = (
+                f"{rule} for the {n_der} rows with AVAL blank" if n_der else "no AVAL is blank"
+            )
+            notes.append(
+                f"both AVAL and {adt}/{startdt} are present: AVAL is used where given "
+                f"({len(derived) - n_der} rows); {derived_text}"
+            )
+    else:
+        time = _time_column(df, roles["time"], pos, f_tte)
     if mode == "adam":
         cn = _binary_column(
             df,
@@ -353,7 +380,19 @@ def load(opts: Options) -> AnalysisData:
         )
 
     # --- unit ---------------------------------------------------------------------------
-    unit = _unit(opts, df, unit_col, roles, pos, f_tte, time, sources, mode)
+    if derived is not None and derived.all():
+        unit = "days"
+        if opts.unit and parse_unit(opts.unit, "--unit") != "days":
+            raise InputError(
+                f"--unit {opts.unit}: {f_tte} has no AVAL; it is derived from {adt} and "
+                f"{startdt} in days; drop --unit"
+            )
+        sources["unit"] = "days (AVAL derived from dates)"
+    else:
+        given = time if derived is None else time[~derived]
+        unit = _unit(opts, df, unit_col, roles, pos, f_tte, given, sources, mode)
+        if derived is not None and derived.any():
+            time[derived] = time[derived] / DAYS_PER[unit]  # derived in days
 
     # --- subjects, ADSL merge -----------------------------------------------------------
     subject = None
@@ -499,6 +538,7 @@ def load(opts: Options) -> AnalysisData:
         notes=notes,
         param=param,
         mode=mode,
+        aval_derived_rows=0 if derived is None else int(derived.sum()),
     )
     for a, lab in enumerate(labels):
         if not (data.arm == a).any():  # pragma: no cover - excluded above
@@ -558,6 +598,109 @@ def _time_column(df, col, pos, file) -> np.ndarray:
         i = np.flatnonzero(bad)
         _problem(file, pos[i], col, [vals[i[0]]], "is negative or infinite; times must be >= 0")
     return vals
+
+
+# SAS date numbers count days from 1960-01-01
+SAS_EPOCH = pd.Timestamp("1960-01-01")
+
+
+def _date_days(s: pd.Series, need: np.ndarray, pos, file, col) -> np.ndarray:
+    """Days since 1960-01-01 (SAS date numbers) of ISO dates, datetimes or SAS date numbers;
+    NaN where blank. A value that is not a date raises (only on rows in ``need``)."""
+    if pd.api.types.is_bool_dtype(s):
+        bad = need & s.notna().to_numpy()
+        if bad.any():
+            i = np.flatnonzero(bad)
+            _problem(file, pos[i], col, [s.iloc[i[0]]], "is not a date")
+    if pd.api.types.is_numeric_dtype(s):
+        return np.floor(s.to_numpy(dtype=float, na_value=np.nan))
+    if pd.api.types.is_datetime64_any_dtype(s):
+        d = s
+        if getattr(d.dt, "tz", None) is not None:
+            d = d.dt.tz_localize(None)
+    else:
+        text = as_text(s)
+        blank = (text.str.strip() == "").fillna(True).to_numpy(dtype=bool)
+        d = pd.to_datetime(text.where(~blank, None), format="ISO8601", errors="coerce")
+        num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = need & ~blank & d.isna().to_numpy() & np.isnan(num)
+        if bad.any():
+            i = np.flatnonzero(bad)
+            _problem(
+                file,
+                pos[i],
+                col,
+                [text.iloc[i[0]]],
+                "is not a date",
+                "write dates as YYYY-MM-DD (ISO 8601) or SAS date numbers",
+            )
+        days = ((d - SAS_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+        return np.floor(np.where(np.isnan(days), num, days))
+    days = ((d - SAS_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    return np.floor(days)
+
+
+def _date_text(v: Any) -> Any:
+    """A date as the user wrote it: ISO text for datetimes, SAS numbers as integers."""
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat() if (v.hour or v.minute or v.second) else str(v.date())
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, float | np.floating) and np.isfinite(v) and v == int(v):
+        return int(v)
+    return v
+
+
+def _aval_or_dates(df, aval, adt, startdt, pos, file) -> tuple[np.ndarray, np.ndarray]:
+    """AVAL where given, else ADT - STARTDT + 1 (days); (times, mask of derived rows)."""
+    n = len(df)
+    if aval:
+        vals, nonnum = _numbers(df[aval])
+        if nonnum.any():
+            i = np.flatnonzero(nonnum)
+            _problem(file, pos[i], aval, [df[aval].iloc[i[0]]], "is not a number")
+        bad = ~np.isnan(vals) & (~np.isfinite(vals) | (vals < 0))
+        if bad.any():
+            i = np.flatnonzero(bad)
+            _problem(
+                file, pos[i], aval, [vals[i[0]]], "is negative or infinite; times must be >= 0"
+            )
+    else:
+        vals = np.full(n, np.nan)
+    derived = np.isnan(vals)
+    if not derived.any():
+        return vals, derived
+    end = _date_days(df[adt], derived, pos, file, adt)
+    start = _date_days(df[startdt], derived, pos, file, startdt)
+    why = "AVAL is blank" if aval else "there is no AVAL column"
+    for col, d in ((startdt, start), (adt, end)):
+        miss = derived & np.isnan(d)
+        if miss.any():
+            i = np.flatnonzero(miss)
+            _problem(
+                file,
+                pos[i],
+                col,
+                [None],
+                f"while {why}: AVAL = {adt} - {startdt} + 1 needs both dates",
+                "fill in the date or AVAL",
+            )
+    before = derived & (end < start)
+    if before.any():
+        i = np.flatnonzero(before)
+        j = i[0]
+        _problem(
+            file,
+            pos[i],
+            adt,
+            [_date_text(df[adt].iloc[j])],
+            f"is before {startdt} {_value(_date_text(df[startdt].iloc[j]))} "
+            f"(AVAL = {adt} - {startdt} + 1 would be below 1 day)",
+            "correct the dates or give AVAL",
+        )
+    vals = vals.copy()
+    vals[derived] = end[derived] - start[derived] + 1
+    return vals, derived
 
 
 def _binary_column(df, col, pos, file, what, fix) -> np.ndarray:

@@ -1,0 +1,158 @@
+"""ADaM extras of `survtrial analyze`: AVAL derived from ADT and STARTDT, several milestones,
+ADAE by actual treatment and by toxicity grade."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from survtrial.cli import app
+
+runner = CliRunner()
+STAT_KEYS = ("kaplan_meier", "logrank", "cox", "rmst", "milestone", "headline")
+
+
+def adtte(n: int = 60, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+    aval = rng.integers(1, 1500, n)
+    return pd.DataFrame(
+        {
+            "USUBJID": [f"S-{i + 1:03d}" for i in range(n)],
+            "TRTP": np.where(np.arange(n) % 2, "Drug", "Placebo"),
+            "PARAMCD": "DFS",
+            "CNSR": rng.integers(0, 2, n),
+            "STARTDT": start.strftime("%Y-%m-%d"),
+            "ADT": (start + pd.to_timedelta(aval - 1, unit="D")).strftime("%Y-%m-%d"),
+            "AVAL": aval,
+        }
+    )
+
+
+def run(*args) -> tuple[int, str, str]:
+    res = runner.invoke(app, ["analyze", *map(str, args)])
+    return res.exit_code, res.stdout, res.stderr
+
+
+def analyze(out, *args) -> dict:
+    code, stdout, err = run(*args, "--out", out)
+    assert code == 0, stdout + err
+    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def one_line_error(tmp_path, *args) -> str:
+    code, out, err = run(*args, "--out", tmp_path / "out")
+    assert code == 2, (code, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err and out == ""
+    return lines[0]
+
+
+def same_numbers(a: dict, b: dict) -> None:
+    for k in STAT_KEYS:
+        assert a[k] == b[k], k
+
+
+# --- 1. AVAL from ADT and STARTDT -----------------------------------------------------------
+
+
+def test_aval_derived_from_iso_dates_equals_aval_given(tmp_path):
+    df = adtte()
+    df.to_csv(tmp_path / "given.csv", index=False)
+    df.drop(columns="AVAL").to_csv(tmp_path / "dates.csv", index=False)
+    a = analyze(tmp_path / "a", tmp_path / "given.csv", "--milestone", "2")
+    b = analyze(tmp_path / "b", tmp_path / "dates.csv", "--milestone", "2")
+    same_numbers(a, b)
+    assert b["input"]["aval_derived_rows"] == 60
+    assert a["input"]["aval_derived_rows"] == 0
+    assert "ADT - STARTDT + 1" in b["input"]["sources"]["time"]
+    assert any("ADT - STARTDT + 1" in n and "60 rows" in n for n in b["notes"])
+    assert any("AVAL is used where given" in n for n in a["notes"])
+
+
+def test_blank_aval_rows_are_derived_and_counted(tmp_path):
+    df = adtte()
+    df.to_csv(tmp_path / "given.csv", index=False)
+    part = df.astype({"AVAL": "object"})
+    part.loc[[3, 10, 11], "AVAL"] = None
+    part.to_csv(tmp_path / "part.csv", index=False)
+    a = analyze(tmp_path / "a", tmp_path / "given.csv")
+    b = analyze(tmp_path / "b", tmp_path / "part.csv")
+    same_numbers(a, b)
+    assert b["input"]["aval_derived_rows"] == 3
+    note = [n for n in b["notes"] if "AVAL is used where given" in n]
+    assert len(note) == 1 and "57 rows" in note[0] and "3 rows with AVAL blank" in note[0]
+
+
+def test_blank_aval_in_months_derived_rows_converted(tmp_path):
+    df = adtte()
+    df["AVALU"] = "MONTHS"
+    given = df.assign(AVAL=df["AVAL"] / (365.25 / 12))
+    given.to_csv(tmp_path / "given.csv", index=False)
+    part = given.astype({"AVAL": "object"})
+    part.loc[[0, 5], "AVAL"] = None
+    part.to_csv(tmp_path / "part.csv", index=False)
+    a = analyze(tmp_path / "a", tmp_path / "given.csv")
+    b = analyze(tmp_path / "b", tmp_path / "part.csv")
+    assert b["input"]["aval_derived_rows"] == 2
+    assert b["logrank"]["chisq"] == pytest.approx(a["logrank"]["chisq"], rel=1e-12)
+    assert b["rmst"]["difference_days"] == pytest.approx(a["rmst"]["difference_days"], rel=1e-9)
+
+
+def test_aval_derived_from_sas_dates_in_xpt(tmp_path):
+    import pyreadstat
+
+    df = adtte()
+    df.to_csv(tmp_path / "given.csv", index=False)
+    x = df.drop(columns="AVAL")
+    for c in ("STARTDT", "ADT"):  # datetime.date objects: written as SAS dates
+        x[c] = pd.Series(pd.to_datetime(x[c]).dt.date, dtype=object)
+    pyreadstat.write_xport(
+        x, str(tmp_path / "dates.xpt"), variable_format={"STARTDT": "DATE9.", "ADT": "DATE9."}
+    )
+    # the same dates as SAS date numbers (days since 1960-01-01)
+    n = df.drop(columns="AVAL")
+    for c in ("STARTDT", "ADT"):
+        n[c] = (pd.to_datetime(n[c]) - pd.Timestamp("1960-01-01")).dt.days
+    n.to_csv(tmp_path / "numbers.csv", index=False)
+    a = analyze(tmp_path / "a", tmp_path / "given.csv")
+    b = analyze(tmp_path / "b", tmp_path / "dates.xpt")
+    c = analyze(tmp_path / "c", tmp_path / "numbers.csv")
+    same_numbers(a, b)
+    same_numbers(a, c)
+    assert b["input"]["aval_derived_rows"] == c["input"]["aval_derived_rows"] == 60
+
+
+def test_adt_before_startdt_is_an_error_naming_the_row(tmp_path):
+    df = adtte().drop(columns="AVAL")
+    df.loc[4, "ADT"] = "2019-12-01"
+    df.to_csv(tmp_path / "d.csv", index=False)
+    line = one_line_error(tmp_path, tmp_path / "d.csv")
+    assert "d.csv: row 6, column ADT: value '2019-12-01' is before STARTDT" in line
+
+
+def test_missing_or_bad_date_is_an_error(tmp_path):
+    df = adtte().drop(columns="AVAL")
+    df.loc[2, "STARTDT"] = None
+    df.to_csv(tmp_path / "d.csv", index=False)
+    line = one_line_error(tmp_path, tmp_path / "d.csv")
+    assert "row 4, column STARTDT: value missing (blank)" in line
+    df = adtte().drop(columns="AVAL")
+    df.loc[7, "ADT"] = "2020-13-45"
+    df.to_csv(tmp_path / "e.csv", index=False)
+    line = one_line_error(tmp_path, tmp_path / "e.csv")
+    assert "row 9, column ADT: value '2020-13-45' is not a date" in line
+
+
+def test_dates_not_needed_when_aval_given(tmp_path):
+    df = adtte()
+    df.loc[4, "ADT"] = "2019-12-01"  # AVAL is given: the dates are not used
+    df.to_csv(tmp_path / "d.csv", index=False)
+    r = analyze(tmp_path / "o", tmp_path / "d.csv")
+    assert r["input"]["aval_derived_rows"] == 0
