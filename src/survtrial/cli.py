@@ -51,9 +51,32 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def run() -> None:  # pragma: no cover - thin wrapper used by `python -m survtrial`
+def _is(exc: BaseException, name: str) -> bool:
+    """Click's exception classes by name: Typer >= 0.23 vendors Click, older Typer uses it."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def run() -> None:
+    """The ``survtrial`` console script: every user error is one line on stderr, exit 2.
+
+    Click's usage errors (an unknown option, a missing argument, a value of the wrong type)
+    would otherwise print a framed multi-line panel.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except Exception as exc:
+        if _is(exc, "NoArgsIsHelpError"):  # no command given: the help is already printed
+            sys.exit(2)
+        if _is(exc, "UsageError"):
+            ctx = getattr(exc, "ctx", None)
+            command = ctx.command_path if ctx is not None else "survtrial"
+            print(f"error: {exc.format_message()} (see '{command} --help')", file=sys.stderr)
+            sys.exit(2)
+        if _is(exc, "Abort"):
+            print("error: interrupted", file=sys.stderr)
+            sys.exit(130)
+        raise
+    sys.exit(code if type(code) is int else 0)
