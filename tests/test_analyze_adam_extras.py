@@ -156,3 +156,57 @@ def test_dates_not_needed_when_aval_given(tmp_path):
     df.to_csv(tmp_path / "d.csv", index=False)
     r = analyze(tmp_path / "o", tmp_path / "d.csv")
     assert r["input"]["aval_derived_rows"] == 0
+
+
+# --- 2. several milestones -------------------------------------------------------------------
+
+
+def test_several_milestones_each_equal_a_single_run(tmp_path):
+    from survtrial.stats import kaplan_meier, milestone_difference
+
+    df = adtte()
+    df.to_csv(tmp_path / "d.csv", index=False)
+    r = analyze(tmp_path / "m", tmp_path / "d.csv", "--milestone", "2", "--milestone", "1,36m")
+    assert [m["given"] for m in r["settings"]["milestones"]] == ["2 years", "1 years", "36 months"]
+    assert len(r["milestones"]) == 3
+    t = df["AVAL"].to_numpy(float)
+    e = 1 - df["CNSR"].to_numpy(int)
+    arm = (df["TRTP"] == "Drug").to_numpy().astype(int)
+    for m in r["milestones"]:
+        one = analyze(
+            tmp_path / m["given"].replace(" ", ""),
+            tmp_path / "d.csv",
+            "--milestone",
+            f"{m['time_days']}d",
+        )
+        assert one["milestone"] == {
+            k: v for k, v in m.items() if k not in ("given", "kaplan_meier_by_arm")
+        }
+        ref = milestone_difference(t, e, arm, m["time_days"])
+        assert m["difference"] == ref.difference
+        assert m["ci"] == list(ref.confidence_interval(0.95))
+        for i, a in enumerate(("Placebo", "Drug")):
+            f = kaplan_meier(t[arm == i], e[arm == i])
+            km = m["kaplan_meier_by_arm"][a]
+            assert km["survival"] == float(f.survival_at(m["time_days"])[0])
+            assert km["std_err"] == float(f.std_err_at(m["time_days"])[0])
+            assert km["ci"] == one["kaplan_meier"]["by_arm"][a]["ci"]
+    # the first milestone keeps the single-value keys
+    assert r["milestone"]["time_years"] == 2.0
+    assert r["kaplan_meier"]["milestone_years"] == 2.0
+    assert (
+        r["headline"]["dfs1_Drug"]
+        == 100 * r["milestones"][1]["kaplan_meier_by_arm"]["Drug"]["survival"]
+    )
+    cols = pd.read_csv(tmp_path / "m" / "km_by_arm.csv").columns
+    assert {"survival_2y", "survival_1y", "survival_3y", "ci_high_3y"} <= set(cols)
+    te = pd.read_csv(tmp_path / "m" / "treatment_effects.csv")
+    assert (te["quantity"] == "milestone survival difference").sum() == 3
+    assert r["command"].endswith("--milestone 2 --milestone 1,36m")
+
+
+def test_bad_milestone_among_several_is_one_line(tmp_path):
+    df = adtte()
+    df.to_csv(tmp_path / "d.csv", index=False)
+    line = one_line_error(tmp_path, tmp_path / "d.csv", "--milestone", "2,soon")
+    assert "--milestone: 'soon' is not a time" in line

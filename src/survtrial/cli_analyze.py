@@ -69,8 +69,11 @@ def analyze_command(
         str | None, typer.Option("--encoding", help="CSV encoding (default UTF-8, BOM or not).")
     ] = None,
     milestone: Annotated[
-        str | None,
-        typer.Option("--milestone", help="Milestone time, years (or 36m, 1095d). Default 3."),
+        list[str] | None,
+        typer.Option(
+            "--milestone",
+            help="Milestone time(s), years (or 36m, 1095d); repeat or 2,3. Default 3.",
+        ),
     ] = None,
     tau: Annotated[
         str | None,
@@ -114,7 +117,7 @@ def analyze_command(
             encoding=encoding,
             arms=arm_pair,
         )
-        settings = make_settings(milestone, tau, level, conf_type)
+        settings = make_settings(_split(milestone) or None, tau, level, conf_type)
         argv = [str(data), "--out", str(out)]
         for flag, value in (
             ("--adsl", adsl),
@@ -128,13 +131,14 @@ def analyze_command(
             ("--cause", cause),
             ("--unit", unit),
             ("--encoding", encoding),
-            ("--milestone", milestone),
             ("--tau", tau),
         ):
             if value is not None:
                 argv += [flag, str(value)]
         for s in strata or []:
             argv += ["--strata", s]
+        for m in milestone or []:
+            argv += ["--milestone", m]
         if level != 0.95:
             argv += ["--level", str(level)]
         if conf_type != "log-log":

@@ -40,7 +40,7 @@ CONF_TYPES = ("log-log", "log", "plain")
 
 
 def make_settings(
-    milestone: str | None,
+    milestone: str | list[str] | tuple[str, ...] | None,
     tau: str | None,
     confidence_level: float = 0.95,
     conf_type: str = "log-log",
@@ -50,7 +50,13 @@ def make_settings(
         raise InputError(f"--level: must be between 0 and 1, got {confidence_level!r}")
     if conf_type not in CONF_TYPES:
         raise InputError(f"--conf-type: {conf_type!r} is not one of {', '.join(CONF_TYPES)}")
-    ms = parse_horizon(milestone, "--milestone")
+    given = [milestone] if isinstance(milestone, str | int | float) else list(milestone or [])
+    parsed: list[tuple[float, str]] = []
+    for g in given:
+        h = parse_horizon(g, "--milestone")
+        if h is not None and all(abs(h[0] - p[0]) > 1e-9 for p in parsed):
+            parsed.append(h)
+    ms = parsed[0] if parsed else None
     if ms is None:
         ms_days, ms_text, ms_src = (
             DEFAULT_MILESTONE_YEARS * DAYS_PER_YEAR,
@@ -68,6 +74,7 @@ def make_settings(
         tau_text="the shorter arm's last follow-up (default)" if tt is None else tt[1],
         confidence_level=float(confidence_level),
         conf_type=conf_type,
+        milestones=tuple(parsed) or ((ms_days, ms_text),),
     )
 
 
@@ -106,9 +113,10 @@ def _header(data: AnalysisData, settings: Settings, res: dict) -> list[str]:
     lines.append(f"strata: {strata} [{data.sources.get('strata')}]")
     lines.append(
         f"time unit of the input: {data.unit} [{data.sources.get('unit')}]; results in days "
-        f"(1 year = {DAYS_PER_YEAR} days, 1 month = {DAYS_PER['months']:g} days); milestone "
-        f"{settings.milestone_text} = {settings.milestone_days:g} days "
-        f"[{settings.milestone_source}]"
+        f"(1 year = {DAYS_PER_YEAR} days, 1 month = {DAYS_PER['months']:g} days); milestone"
+        + ("s " if len(settings.all_milestones()) > 1 else " ")
+        + "; ".join(f"{t} = {d:g} days" for d, t in settings.all_milestones())
+        + f" [{settings.milestone_source}]"
     )
     if data.excluded:
         for e in data.excluded:
@@ -142,12 +150,13 @@ def analyze(
     res = run_analysis(data, settings)
     t_stats = _time.perf_counter() - t0 - t_read
     notes = list(data.notes)
-    if res["milestone"]["beyond_follow_up"]:
-        notes.append(
-            f"the milestone ({settings.milestone_text}) is beyond the last follow-up of "
-            f"{', '.join(res['milestone']['beyond_follow_up'])}: its survival is carried "
-            "forward from the last time (give --milestone)"
-        )
+    for m in res["milestones"]:
+        if m["beyond_follow_up"]:
+            notes.append(
+                f"the milestone ({m['given']}) is beyond the last follow-up of "
+                f"{', '.join(m['beyond_follow_up'])}: its survival is carried "
+                "forward from the last time (give --milestone)"
+            )
     if res["rmst"]["tau_capped"]:
         notes.append(
             f"tau {settings.tau_text} is beyond the shorter arm's last follow-up: RMST is "
@@ -188,6 +197,10 @@ def analyze(
                 "given": settings.milestone_text,
                 "source": settings.milestone_source,
             },
+            "milestones": [
+                {"days": d, "years": d / DAYS_PER_YEAR, "given": text}
+                for d, text in settings.all_milestones()
+            ],
             "tau": {"given": settings.tau_text},
             "confidence_level": settings.confidence_level,
             "km_conf_type": settings.conf_type,
@@ -263,6 +276,11 @@ def headline(res: dict, data: AnalysisData) -> dict:
             head[f"at_risk_year{yy}_{slug(a)}"] = v
         for cause, ce in res.get("cumulative_incidence", {}).get("causes", {}).items():
             head[f"{slug(cause)}_{y}y_{a}"] = pct(ce[a]["incidence"])
+    for m in res["milestones"][1:]:  # further milestones: KM survival per arm
+        ym = f"{m['time_years']:g}".replace(".", "_")
+        for a in data.arm_labels:
+            head[f"{ep}{ym}_{a}"] = pct(m["kaplan_meier_by_arm"][a]["survival"])
+            head[f"{ep}{ym}_se_greenwood_{a}"] = pct(m["kaplan_meier_by_arm"][a]["std_err"])
     head["hr_overall"] = res["cox"]["overall"]["hazard_ratio"]
     for st, c in res["cox"]["by_stratum"].items():
         head[f"hr_{slug(st)}"] = c["hazard_ratio"]

@@ -34,6 +34,12 @@ class Settings:
     tau_text: str
     confidence_level: float = 0.95
     conf_type: str = "log-log"
+    # every milestone asked for, (days, as written), in the order given; the first is
+    # milestone_days (used for the KM tables' main columns and the cumulative incidence)
+    milestones: tuple[tuple[float, str], ...] = ()
+
+    def all_milestones(self) -> tuple[tuple[float, str], ...]:
+        return self.milestones or ((self.milestone_days, self.milestone_text),)
 
 
 def _f(x) -> float | None:
@@ -178,19 +184,37 @@ def run_analysis(d: AnalysisData, s: Settings) -> dict:
         "ci_days": [_f(lo), _f(hi)],
         "pvalue": _f(r.difference_pvalue),
     }
-    # milestone difference
-    m = milestone_difference(time, event, arm, t_ms)
-    mlo, mhi = m.confidence_interval(level)
+    # milestone difference at each milestone (the first is also res["milestone"])
+    res["milestones"] = []
+    for t_k, text in s.all_milestones():
+        m = milestone_difference(time, event, arm, t_k)
+        mlo, mhi = m.confidence_interval(level)
+        by_arm = {}
+        for a, f in curves.items():
+            lo, hi = f.confidence_interval(level, ct, times=[t_k])
+            by_arm[a] = {
+                "survival": _f(f.survival_at(t_k)[0]),
+                "std_err": _f(f.std_err_at(t_k)[0]),
+                "ci": [_f(lo[0]), _f(hi[0])],
+                "n_at_risk": int(f.n_risk_at(t_k)[0]),
+            }
+        res["milestones"].append(
+            {
+                "time_days": t_k,
+                "time_years": t_k / DAYS_PER_YEAR,
+                "given": text,
+                "survival": {a: _f(m.survival[i]) for i, a in enumerate(arms)},
+                "std_err": {a: _f(m.std_err[i]) for i, a in enumerate(arms)},
+                "difference": _f(m.difference),
+                "difference_std_err": _f(m.difference_std_err),
+                "ci": [_f(mlo), _f(mhi)],
+                "pvalue": _f(m.pvalue),
+                "beyond_follow_up": [a for a in arms if t_k > km_arm[a]["last_follow_up_days"]],
+                "kaplan_meier_by_arm": by_arm,
+            }
+        )
     res["milestone"] = {
-        "time_days": t_ms,
-        "time_years": t_ms / DAYS_PER_YEAR,
-        "survival": {a: _f(m.survival[i]) for i, a in enumerate(arms)},
-        "std_err": {a: _f(m.std_err[i]) for i, a in enumerate(arms)},
-        "difference": _f(m.difference),
-        "difference_std_err": _f(m.difference_std_err),
-        "ci": [_f(mlo), _f(mhi)],
-        "pvalue": _f(m.pvalue),
-        "beyond_follow_up": [a for a in arms if t_ms > km_arm[a]["last_follow_up_days"]],
+        k: v for k, v in res["milestones"][0].items() if k not in ("given", "kaplan_meier_by_arm")
     }
     # competing risks
     if d.cause is not None:

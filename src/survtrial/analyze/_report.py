@@ -103,15 +103,28 @@ def build_tables(res: dict, data) -> list[Table]:
             *(e.get("median_ci_days") or [None, None]),
         ]
 
+    # further milestones (--milestone given several times): more columns by arm
+    extra = res.get("milestones", [])[1:]
+    extra_cols: list[str] = []
+    for m in extra:
+        my = f"{m['time_years']:.4g}y"
+        names = [f"survival_{my}", f"std_err_{my}", f"ci_low_{my}", f"ci_high_{my}"]
+        extra_cols += names
+        kinds.update(dict.fromkeys(names, "pct"))
+    at = ", ".join(f"{x:g}" for x in [km["milestone_years"], *(m["time_years"] for m in extra)])
     t = Table(
         "km_by_arm",
-        f"Kaplan-Meier by arm: survival at {km['milestone_years']:g} years (%, Greenwood SE, "
+        f"Kaplan-Meier by arm: survival at {at} years (%, Greenwood SE, "
         f"{lvl} CI {km['conf_type']}), median (days, {lvl} CI)",
-        cols,
+        cols + extra_cols,
         kinds=kinds,
     )
     for a in arms:
-        t.rows.append([a, *km_row(km["by_arm"][a])])
+        more = []
+        for m in extra:
+            e = m["kaplan_meier_by_arm"][a]
+            more += [e["survival"], e["std_err"], *e["ci"]]
+        t.rows.append([a, *km_row(km["by_arm"][a]), *more])
     tables.append(t)
     if km["by_stratum_and_arm"]:
         t = Table(
@@ -201,20 +214,20 @@ def build_tables(res: dict, data) -> list[Table]:
     t.rows.append(
         ["RMST difference", "days", r["difference_days"], *r["ci_days"], r["pvalue"], note]
     )
-    m = res["milestone"]
-    note = f"at {m['time_years']:g} years ({m['time_days']:g} days), Greenwood SE"
-    if m["beyond_follow_up"]:
-        note += "; beyond the last follow-up of " + ", ".join(m["beyond_follow_up"])
-    t.rows.append(
-        [
-            "milestone survival difference",
-            "proportion",
-            m["difference"],
-            *m["ci"],
-            m["pvalue"],
-            note,
-        ]
-    )
+    for m in res.get("milestones") or [res["milestone"]]:
+        note = f"at {m['time_years']:g} years ({m['time_days']:g} days), Greenwood SE"
+        if m["beyond_follow_up"]:
+            note += "; beyond the last follow-up of " + ", ".join(m["beyond_follow_up"])
+        t.rows.append(
+            [
+                "milestone survival difference",
+                "proportion",
+                m["difference"],
+                *m["ci"],
+                m["pvalue"],
+                note,
+            ]
+        )
     tables.append(t)
     if "cumulative_incidence" in res:
         ci = res["cumulative_incidence"]
