@@ -210,3 +210,68 @@ def test_bad_milestone_among_several_is_one_line(tmp_path):
     df.to_csv(tmp_path / "d.csv", index=False)
     line = one_line_error(tmp_path, tmp_path / "d.csv", "--milestone", "2,soon")
     assert "--milestone: 'soon' is not a time" in line
+
+
+# --- 3. ADAE: actual treatment and grades ---------------------------------------------------
+
+
+def adae_with(tmp_path, **cols) -> tuple:
+    df = adtte()
+    df.to_csv(tmp_path / "d.csv", index=False)
+    ae = pd.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-002", "S-003", "S-004", "S-004", "S-006"],
+            "AEDECOD": ["Fever", "Fever", "Rash", "Fever", "Rash", "Fever"],
+            **cols,
+        }
+    )
+    ae.to_csv(tmp_path / "ae.csv", index=False)
+    return tmp_path / "d.csv", tmp_path / "ae.csv"
+
+
+def test_adae_by_planned_arm_without_trta(tmp_path):
+    d, ae = adae_with(tmp_path)
+    r = analyze(tmp_path / "o", d, "--adae", ae)
+    fever = r["adverse_events"]["terms"]["Fever"]
+    assert (fever["Placebo"], fever["Drug"]) == (1, 3)  # S-001 Placebo; S-002, 4, 6 Drug
+    assert "planned arm" in r["input"]["sources"]["ae_arm"]
+    assert any("by planned arm" in n for n in r["notes"])
+    assert r["input"]["sources"]["ae_grades"] == "all grades (default)"
+
+
+def test_adae_by_actual_treatment(tmp_path):
+    trta = ["Placebo", "Placebo", "Drug", "Drug", "Drug", "Other"]  # S-002 got Placebo
+    d, ae = adae_with(tmp_path, TRTA=trta)
+    r = analyze(tmp_path / "o", d, "--adae", ae)
+    fever = r["adverse_events"]["terms"]["Fever"]
+    assert (fever["Placebo"], fever["Drug"]) == (2, 1)
+    assert "actual treatment" in r["input"]["sources"]["ae_arm"]
+    assert any("by actual treatment" in n for n in r["notes"])
+    left = [e for e in r["input"]["excluded"] if "TRTA" in e["reason"]]
+    assert left[0]["rows"] == 1  # 'Other' is counted, not dropped silently
+
+
+def test_ae_grade_min_filters_and_counts(tmp_path):
+    d, ae = adae_with(tmp_path, AETOXGR=[1, 3, 2, 4, None, 3])
+    r = analyze(tmp_path / "o", d, "--adae", ae, "--ae-grade-min", "3")
+    terms = r["adverse_events"]["terms"]
+    assert (terms["Fever"]["Placebo"], terms["Fever"]["Drug"]) == (0, 3)
+    assert "Rash" not in terms
+    left = [e for e in r["input"]["excluded"] if "--ae-grade-min" in e["reason"]]
+    assert left[0]["rows"] == 3 and "AETOXGR below 3" in left[0]["reason"]
+    assert r["command"].endswith("--ae-grade-min 3")
+    all_grades = analyze(tmp_path / "all", d, "--adae", ae)
+    assert all_grades["adverse_events"]["terms"]["Rash"]["Drug"] == 1
+
+
+def test_ae_grade_min_atoxgr_and_errors(tmp_path):
+    d, ae = adae_with(tmp_path, ATOXGR=["1", "3", "2", "4", "5", "3"])
+    r = analyze(tmp_path / "o", d, "--adae", ae, "--ae-grade-min", "4")
+    assert r["adverse_events"]["terms"]["Fever"]["Drug"] == 1
+    assert r["adverse_events"]["terms"]["Rash"]["Drug"] == 1
+    d, ae = adae_with(tmp_path)
+    line = one_line_error(tmp_path, d, "--adae", ae, "--ae-grade-min", "3")
+    assert "ae.csv: row 1 (header): missing column AETOXGR (or ATOXGR)" in line
+    d, ae = adae_with(tmp_path, AETOXGR=["1", "3", "severe", "4", "5", "3"])
+    line = one_line_error(tmp_path, d, "--adae", ae, "--ae-grade-min", "3")
+    assert "ae.csv: row 4, column AETOXGR: value 'severe' is not a numeric grade" in line

@@ -75,6 +75,12 @@ def analyze_command(
             help="Milestone time(s), years (or 36m, 1095d); repeat or 2,3. Default 3.",
         ),
     ] = None,
+    ae_grade_min: Annotated[
+        int | None,
+        typer.Option(
+            "--ae-grade-min", help="ADAE: only rows with AETOXGR/ATOXGR >= N. Default: all."
+        ),
+    ] = None,
     tau: Annotated[
         str | None,
         typer.Option("--tau", help="RMST horizon, years (or 54m, 1644d). Default: common FU."),
@@ -116,6 +122,7 @@ def analyze_command(
             unit=unit,
             encoding=encoding,
             arms=arm_pair,
+            ae_grade_min=ae_grade_min,
         )
         settings = make_settings(_split(milestone) or None, tau, level, conf_type)
         argv = [str(data), "--out", str(out)]
@@ -132,6 +139,7 @@ def analyze_command(
             ("--unit", unit),
             ("--encoding", encoding),
             ("--tau", tau),
+            ("--ae-grade-min", ae_grade_min),
         ):
             if value is not None:
                 argv += [flag, str(value)]

@@ -52,6 +52,7 @@ PLAIN_ARM = ("arm", "trt", "treatment", "group", "trt01p", "trtp")
 PLAIN_ID = ("usubjid", "subjid", "id", "patient", "patient_id")
 PLAIN_UNIT = ("avalu", "unit", "time_unit")
 AE_TERM_COLUMNS = ("AEDECOD", "AETERM")
+AE_GRADE_COLUMNS = ("AETOXGR", "ATOXGR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Options:
     unit: str | None = None
     encoding: str | None = None
     arms: tuple[str, str] | None = None
+    ae_grade_min: int | None = None  # ADAE: keep rows with AETOXGR/ATOXGR >= this
 
 
 @dataclass
@@ -836,7 +838,18 @@ def _load_adae(opts: Options, data: AnalysisData) -> None:
             f"{f_ae}: row 1 (header): missing column AEDECOD (or AETERM) naming each adverse "
             f"event; the columns are {_list(cols)}"
         )
-    tab = read_table(opts.adae, [sid, term], opts.encoding)
+    grade = _lookup(cols, AE_GRADE_COLUMNS)
+    if opts.ae_grade_min is not None and grade is None:
+        raise InputError(
+            f"{f_ae}: row 1 (header): missing column AETOXGR (or ATOXGR) needed by "
+            f"--ae-grade-min {opts.ae_grade_min}; the columns are {_list(cols)}"
+        )
+    trta = _lookup(cols, ["TRTA"])
+    want = [sid, term, *([trta] if trta else [])]
+    if opts.ae_grade_min is not None:
+        want.append(grade)
+    want = list(dict.fromkeys(want))
+    tab = read_table(opts.adae, want, opts.encoding)
     ae = tab.frame
     rows = np.arange(len(ae))
     ids = as_text(ae[sid])
@@ -857,8 +870,75 @@ def _load_adae(opts: Options, data: AnalysisData) -> None:
                 "rows": int((~inside).sum()),
             }
         )
+    keep = inside.copy()
+    if opts.ae_grade_min is not None:
+        g, nonnum = _numbers(ae[grade])
+        if nonnum.any():
+            i = np.flatnonzero(nonnum)
+            _problem(
+                f_ae,
+                rows[i],
+                grade,
+                [ae[grade].iloc[i[0]]],
+                "is not a numeric grade",
+                "code toxicity grades as numbers (1-5)",
+            )
+        below = keep & ~(g >= opts.ae_grade_min)  # a missing grade is below any minimum
+        if below.any():
+            data.excluded.append(
+                {
+                    "file": f_ae,
+                    "reason": f"{grade} below {opts.ae_grade_min} or missing (--ae-grade-min)",
+                    "rows": int(below.sum()),
+                }
+            )
+        keep &= ~below
+        entry["grade_column"] = grade
+        data.sources["ae_grades"] = f"{grade} >= {opts.ae_grade_min} (--ae-grade-min)"
+    else:
+        data.sources["ae_grades"] = "all grades (default)"
+    arm_planned = data.arm[np.where(idx >= 0, idx, 0)]
+    if trta:
+        actual = as_text(ae[trta])
+        labels = data.arm_labels
+        arm_actual = np.select(
+            [
+                (actual == labels[0]).fillna(False).to_numpy(dtype=bool),
+                (actual == labels[1]).fillna(False).to_numpy(dtype=bool),
+            ],
+            [0, 1],
+            -1,
+        )
+        other = keep & (arm_actual < 0)
+        if other.any():
+            data.excluded.append(
+                {
+                    "file": f_ae,
+                    "reason": f"{trta} (actual treatment) missing or not one of the compared "
+                    f"arms ({_list(labels)})",
+                    "rows": int(other.sum()),
+                }
+            )
+        keep &= ~other
+        ae_arm = arm_actual
+        entry["arm_column"] = trta
+        data.sources["ae_arm"] = f"actual treatment (ADAE column {trta})"
+        data.notes.append(
+            f"adverse events by actual treatment ({f_ae} column {trta}); the denominators are "
+            "the analysed subjects of each arm"
+        )
+    else:
+        ae_arm = arm_planned
+        planned = data.columns.get("arm", "the treatment column")
+        data.sources["ae_arm"] = f"planned arm ({planned}); {f_ae} has no TRTA"
+        data.notes.append(
+            f"adverse events by planned arm ({planned}): {f_ae} has no actual treatment (TRTA)"
+        )
     pairs = pd.DataFrame(
-        {"subject": idx[inside], "term": terms.to_numpy(dtype=object)[inside]}
-    ).drop_duplicates()
-    pairs["arm"] = data.arm[pairs["subject"].to_numpy()]
+        {
+            "subject": idx[keep],
+            "term": terms.to_numpy(dtype=object)[keep],
+            "arm": ae_arm[keep],
+        }
+    ).drop_duplicates(["subject", "term"])
     data.adverse_events = pairs.reset_index(drop=True)
