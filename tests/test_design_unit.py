@@ -381,3 +381,11 @@ def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_newton_cotes_weights_are_scipys():
+    from scipy.integrate import newton_cotes
+
+    from survtrial.design._kernel import _NEWTON_COTES_7
+
+    np.testing.assert_allclose(_NEWTON_COTES_7, newton_cotes(6, 1)[0], rtol=1e-15, atol=1e-15)

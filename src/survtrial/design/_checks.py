@@ -10,6 +10,14 @@ import numpy as np
 from survtrial._errors import InputError
 
 
+def brentq(f, a: float, b: float, **kwargs) -> float:
+    """scipy's Brent root finder, imported on first use (scipy.optimize takes 0.3 s to import,
+    which every ``survtrial`` command would otherwise pay at start-up)."""
+    from scipy.optimize import brentq as _brentq
+
+    return _brentq(f, a, b, **kwargs)
+
+
 def as_float_array(values: Any, name: str) -> np.ndarray:
     if isinstance(values, str):
         raise InputError(f"{name}: expected numbers, got the string {values!r}")

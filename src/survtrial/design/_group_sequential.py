@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from survtrial._errors import InputError
 from survtrial.design import _checks
+from survtrial.design._checks import brentq
 from survtrial.design._kernel import LOWER_LIMIT, UPPER_LIMIT, Paths, Recursion
 from survtrial.design._spending import canonical_family, spending
 

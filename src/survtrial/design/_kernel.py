@@ -31,7 +31,6 @@ These kernels take clean arrays and do no checking.
 from __future__ import annotations
 
 import numpy as np
-from scipy.integrate import newton_cotes
 from scipy.special import ndtr
 
 LOWER_LIMIT = -6.0  # rpact's C_FUTILITY_BOUNDS_DEFAULT: lower cut of every integral
@@ -42,9 +41,14 @@ N_NODES = _PANELS * _ORDER + 1
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
+# closed 7-point Newton-Cotes weights for unit spacing, (6 / 840) (41, 216, 27, 272, 27, 216, 41)
+# (Abramowitz & Stegun, sec. 25.4; equal to scipy.integrate.newton_cotes(6, 1): a test checks)
+_NEWTON_COTES_7 = np.array([41.0, 216.0, 27.0, 272.0, 27.0, 216.0, 41.0]) * 6.0 / 840.0
+
+
 def _composite_weights() -> np.ndarray:
     """Unit-spacing weights of the composite 7-point Newton-Cotes rule with 15 panels."""
-    panel, _ = newton_cotes(_ORDER, 1)
+    panel = _NEWTON_COTES_7
     w = np.zeros(N_NODES)
     for p in range(_PANELS):
         w[p * _ORDER : p * _ORDER + _ORDER + 1] += panel

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from survtrial._errors import InputError
 from survtrial.design import _checks
+from survtrial.design._checks import brentq
 from survtrial.design._group_sequential import (
     GroupSequentialDesign,
     _frozen,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from survtrial._errors import InputError
 from survtrial.design import _checks
+from survtrial.design._checks import brentq
 from survtrial.design._group_sequential import GroupSequentialDesign, _frozen
 from survtrial.design._kernel import Paths
 
