@@ -123,3 +123,12 @@ def test_missing_values_in_pandas_arrays_are_refused(column, values, match):
     if column != "group":
         with pytest.raises(InputError, match=match):
             kaplan_meier(args["time"], args["event"])
+
+
+def test_a_filtered_data_frame_column_names_the_row_label_too():
+    df = pd.DataFrame({"t": [1.0, 2.0, 3.0, -4.0, 5.0], "e": [1, 0, 1, 1, 0]})
+    kept = df[df.t != 1.0]  # positions now differ from the row labels
+    with pytest.raises(InputError, match=r"time: value -4.0 at index 2 \(row label 3\)"):
+        kaplan_meier(kept.t, kept.e)
+    with pytest.raises(InputError, match=r"time: value -4.0 at index 3 is negative"):
+        kaplan_meier(df.t, df.e)  # default index: the position is the label

@@ -31,14 +31,14 @@ def _as_1d(values: Any, name: str) -> np.ndarray:
 def check_time(time: Any, name: str = "time") -> np.ndarray:
     """Follow-up times: finite, non-negative floats."""
     arr = _as_1d(time, name)
-    _refuse_missing(arr, name)
+    _refuse_missing(arr, name, time)
     if arr.dtype == object or arr.dtype.kind not in "iufb":
         try:
             arr = arr.astype(float)
         except (TypeError, ValueError):
             bad = _first_non_numeric(arr)
             raise InputError(
-                f"{name}: value {_show(arr[bad])} at index {bad} is not a number"
+                f"{name}: value {_show(arr[bad])} at {_at(time, bad)} is not a number"
             ) from None
     arr = np.asarray(arr, dtype=float)
     lo, hi = arr.min(), arr.max()
@@ -49,14 +49,14 @@ def check_time(time: Any, name: str = "time") -> np.ndarray:
         bad = int(np.argmin(finite))
         what = "missing (NaN)" if np.isnan(arr[bad]) else f"value {_show(arr[bad])}"
         raise InputError(
-            f"{name}: {what} at index {bad} is not a finite time; "
+            f"{name}: {what} at {_at(time, bad)} is not a finite time; "
             "remove the row or give its follow-up time"
         )
     neg = arr < 0
     if neg.any():
         bad = int(np.argmax(neg))
         raise InputError(
-            f"{name}: value {_show(arr[bad])} at index {bad} is negative; times must be >= 0"
+            f"{name}: value {_show(arr[bad])} at {_at(time, bad)} is negative; times must be >= 0"
         )
     if np.signbit(arr).any():  # -0.0 would sort after every positive time in the kernels
         arr = np.abs(arr)
@@ -67,7 +67,7 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
     """Integer codes 0..max_code (event indicator 0/1, or cause 0..K when max_code is None)."""
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
-    _refuse_missing(arr, name)
+    _refuse_missing(arr, name, values)
     if arr.dtype == bool:
         return arr.astype(np.int64)
     if arr.dtype.kind in "iu":
@@ -78,7 +78,7 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
         num = arr.astype(float)
     except (TypeError, ValueError):
         bad = _first_non_numeric(arr)
-        msg = f"{name}: value {_show(arr[bad])} at index {bad} is not a number"
+        msg = f"{name}: value {_show(arr[bad])} at {_at(values, bad)} is not a number"
         raise InputError(msg) from None
     bad_mask = ~np.isfinite(num) | (num != np.round(num)) | (num < 0)
     if max_code is not None:
@@ -87,7 +87,7 @@ def check_codes(values: Any, name: str, n: int, max_code: int | None = 1) -> np.
         bad = int(np.argmax(bad_mask))
         allowed = f"0..{max_code}" if max_code is not None else "a non-negative integer"
         what = "missing (NaN)" if np.isnan(num[bad]) else f"value {_show(arr[bad])}"
-        raise InputError(f"{name}: {what} at index {bad} is not a code in {allowed}")
+        raise InputError(f"{name}: {what} at {_at(values, bad)} is not a code in {allowed}")
     return num.astype(np.int64)
 
 
@@ -110,7 +110,7 @@ def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray
             raise InputError(f"{name}: {name} {str(empty)!r} has no patients")
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
-    _refuse_missing(arr, name, "every row needs a label")
+    _refuse_missing(arr, name, values, "every row needs a label")
     if arr.dtype.kind in "iub":  # integer codes: a counting pass, no hashing
         small = arr.view(np.uint8) if arr.dtype == bool else arr
         lo, hi = int(small.min()), int(small.max())
@@ -129,7 +129,7 @@ def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray
     codes, labels = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         bad = int(np.argmax(codes < 0))
-        raise InputError(f"{name}: missing value at index {bad}; every row needs a label")
+        raise InputError(f"{name}: missing value at {_at(values, bad)}; every row needs a label")
     return np.asarray(labels), codes.astype(np.intp, copy=False)
 
 
@@ -165,7 +165,9 @@ def check_level(confidence_level: Any) -> float:
     return v
 
 
-def _refuse_missing(arr: np.ndarray, name: str, hint: str = "remove the row or fill it in") -> None:
+def _refuse_missing(
+    arr: np.ndarray, name: str, original: Any, hint: str = "remove the row or fill it in"
+) -> None:
     """Missing values (None, pandas.NA, NaT in object arrays) are refused, never dropped.
 
     Float NaN in a numeric array is left to the checks that follow (they name it too).
@@ -174,7 +176,18 @@ def _refuse_missing(arr: np.ndarray, name: str, hint: str = "remove the row or f
         missing = pd.isna(arr)
         if missing.any():
             bad = int(np.argmax(missing))
-            raise InputError(f"{name}: missing value at index {bad}; {hint}")
+            raise InputError(f"{name}: missing value at {_at(original, bad)}; {hint}")
+
+
+def _at(original: Any, position: int) -> str:
+    """Where a bad value is: its position, and its row label when a pandas object carries one
+    that differs (a filtered DataFrame's column keeps the labels of the rows it came from)."""
+    index = getattr(original, "index", None)
+    if isinstance(index, pd.Index) and not (
+        isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    ):
+        return f"index {position} (row label {_show(index[position])})"
+    return f"index {position}"
 
 
 def _show(value: Any) -> str:
