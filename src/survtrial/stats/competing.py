@@ -500,7 +500,7 @@ def gray_test(
     a chi-square statistic on ``groups - 1`` degrees of freedom, stratified when ``strata`` is
     given (scores and variances summed over strata). ``rho`` is the power of the weight
     ``(1 - F(t-))**rho`` (0, the default, as cuminc). p-values are upper tails
-    (``scipy.stats.chi2.sf``); cmprsk computes ``1 - pchisq(stat, df)``, which is 0 below about
+    (``scipy.special.chdtrc``); cmprsk computes ``1 - pchisq(stat, df)``, which is 0 below about
     1e-16. Times are compared exactly as cmprsk does, unless ``timefix=True``.
     """
     t, c = _prepare(time, cause, timefix)
