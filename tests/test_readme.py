@@ -35,3 +35,22 @@ def test_two_setup_commands_and_ci_runs_the_second():
     # .ci/run takes the line under this heading from README.md and runs it
     heading = "# 2. install with the test extras"
     assert heading in setup and heading.replace(".", "\\.") in ci and "README.md" in ci
+
+
+def test_design_table_is_what_the_cli_prints():
+    """The README's AALL1731-like design: each table row it shows is a row the command prints."""
+    from typer.testing import CliRunner
+
+    from survtrial.cli import app
+
+    block = _blocks_after("## Designing a trial like AALL1731")[0]
+    command = block.split("\n")[0:2]
+    args = " ".join(line.strip().rstrip("\\") for line in command).split()[2:]
+    assert args[0] == "design"
+    shown = [line for line in block.splitlines() if line.strip()[:1].isdigit()]
+    assert len(shown) == 3
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    printed = [line.rstrip() for line in result.output.splitlines()]
+    for row in shown:
+        assert row.rstrip() in printed
