@@ -54,3 +54,31 @@ def test_design_table_is_what_the_cli_prints():
     printed = [line.rstrip() for line in result.output.splitlines()]
     for row in shown:
         assert row.rstrip() in printed
+
+
+def test_reconstruction_table_is_what_the_package_computes():
+    """The README's AALL1731 reconstruction numbers, recomputed (rounded as shown there)."""
+    import numpy as np
+
+    from survtrial.reconstruct.examples import aall1731
+    from survtrial.stats import cox, kaplan_meier, logrank, rmst
+
+    table = README[README.index("| DFS, blinatumomab vs chemotherapy |") :].split("\n\n")[0]
+    time, event, arm = aall1731("dfs").arrays()  # years
+    arms = ("blinatumomab", "chemotherapy")
+    km = {a: kaplan_meier(time[arm == a], event[arm == a]) for a in arms}
+    dfs3 = [100 * float(km[a].survival_at(3.0)[0]) for a in arms]
+    se3 = [100 * float(km[a].std_err_at(3.0)[0]) for a in arms]
+    assert f"{dfs3[0]:.1f}% (SE {se3[0]:.1f}) and {dfs3[1]:.1f}% (SE {se3[1]:.1f})" in table
+    fit = cox(time, event, (arm == "blinatumomab").astype(float))
+    ci = fit.confidence_interval()
+    assert f"{fit.hazard_ratio[0]:.2f} (95% CI {ci.low[0]:.2f} to {ci.high[0]:.2f})" in table
+    lr = logrank(time, event, arm)
+    p = f"{lr.pvalue:.1e}".replace("e-0", "e-")  # 6.2e-5 as written
+    assert f"chi-square {lr.statistic:.2f}, p = {p}" in table
+    for tau in (4.0, 4.4):
+        r = rmst(time, event, np.where(arm == "chemotherapy", 0, 1), tau)
+        lo, hi = r.difference_confidence_interval()
+        days = 365.25
+        shown = f"{r.difference * days:.1f} days ({lo * days:.1f} to {hi * days:.1f})"
+        assert shown in table, shown
