@@ -251,6 +251,30 @@ def test_adae_by_actual_treatment(tmp_path):
     assert left[0]["rows"] == 1  # 'Other' is counted, not dropped silently
 
 
+def test_adsl_trt01a_gives_actual_arms_and_safety_denominators(tmp_path):
+    """Without TRTA, ADSL's TRT01A assigns each subject's events and makes the denominators
+    (the safety population); a subject treated with neither arm is left out and counted."""
+    d, ae = adae_with(tmp_path)
+    df = adtte()
+    actual = df["TRTP"].to_numpy(dtype=object).copy()
+    actual[1] = "Placebo"  # S-002 planned Drug, received Placebo
+    actual[5] = "Not treated"  # S-006 planned Drug, never treated
+    pd.DataFrame({"USUBJID": df["USUBJID"], "TRT01P": df["TRTP"], "TRT01A": actual}).to_csv(
+        tmp_path / "adsl.csv", index=False
+    )
+    r = analyze(tmp_path / "o", d, "--adsl", tmp_path / "adsl.csv", "--adae", ae)
+    aes = r["adverse_events"]
+    planned = df["TRTP"].value_counts()
+    assert aes["n"] == {"Placebo": planned["Placebo"] + 1, "Drug": planned["Drug"] - 2}
+    fever = aes["terms"]["Fever"]
+    assert (fever["Placebo"], fever["Drug"]) == (2, 1)  # S-001, S-002 | S-004; S-006 left out
+    assert "TRT01A" in r["input"]["sources"]["ae_arm"]
+    left = [e for e in r["input"]["excluded"] if "TRT01A" in e["reason"]]
+    assert left[0]["rows"] == 1
+    # the time-to-event analysis stays by randomized (planned) arm
+    assert r["kaplan_meier"] == analyze(tmp_path / "p", d)["kaplan_meier"]
+
+
 def test_ae_grade_min_filters_and_counts(tmp_path):
     d, ae = adae_with(tmp_path, AETOXGR=[1, 3, 2, 4, None, 3])
     r = analyze(tmp_path / "o", d, "--adae", ae, "--ae-grade-min", "3")

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial._errors import InputError
+
 from survtrial.analyze._input import DAYS_PER_YEAR, AnalysisData
 
 
@@ -274,7 +276,15 @@ def _adverse_events(d: AnalysisData, level: float) -> dict:
     from survtrial.stats import risk_difference
 
     arms = d.arm_labels
-    n_arm = [int((d.arm == i).sum()) for i in (0, 1)]
+    # safety population: subjects by actual treatment (ADSL TRT01A) when known, else as planned
+    by = d.actual_arm if d.actual_arm is not None else d.arm
+    n_arm = [int((by == i).sum()) for i in (0, 1)]
+    for i in (0, 1):
+        if n_arm[i] == 0:
+            raise InputError(
+                f"adverse events: no analysed subject received {arms[i]!r} according to "
+                f"{d.columns.get('actual_arm', 'the actual treatment')}; there is no denominator"
+            )
     pairs = d.adverse_events
     out: dict = {"n": {arms[0]: n_arm[0], arms[1]: n_arm[1]}, "terms": {}}
     if pairs is None or pairs.empty:

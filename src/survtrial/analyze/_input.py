@@ -99,6 +99,9 @@ class AnalysisData:
     param: str | None = None
     mode: str = "adam"
     aval_derived_rows: int = 0  # ADTTE rows whose AVAL was derived as ADT - STARTDT + 1
+    # actual treatment per analysed subject from ADSL TRT01A: 0 / 1, -1 for neither compared arm
+    # (e.g. not treated); None without ADSL TRT01A. The safety population for adverse events.
+    actual_arm: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -545,6 +548,14 @@ def load(opts: Options) -> AnalysisData:
     for a, lab in enumerate(labels):
         if not (data.arm == a).any():  # pragma: no cover - excluded above
             raise InputError(f"arm {lab!r} has no subjects")
+    if opts.adae is not None and adsl_frame is not None:
+        actual_col = _lookup(list(adsl_frame.columns), ["TRT01A"])
+        if actual_col is not None:
+            text = as_text(adsl_frame[actual_col]).to_numpy(dtype=object)[adsl_index][keep]
+            data.actual_arm = np.select(
+                [text == labels[0], text == labels[1]], [0, 1], -1
+            ).astype(np.int64)
+            data.columns["actual_arm"] = actual_col
     if opts.adae is not None:
         _load_adae(opts, data)
     return data
@@ -793,7 +804,9 @@ def _unit(opts, df, unit_col, roles, pos, file, time, sources, mode) -> str:
 def _merge_adsl(opts, adsl_cols, subject, pos, f_tte, arm_col, strata_cols):
     f_sl = opts.adsl.name
     sid = _require(adsl_cols, opts.id or "USUBJID", f_sl, "the subject identifier")
+    actual = _lookup(adsl_cols, ["TRT01A"]) if opts.adae is not None else None
     want = list(dict.fromkeys([sid, *([arm_col] if arm_col else []), *strata_cols]))
+    want += [actual] if actual and actual not in want else []
     tab = read_table(opts.adsl, want, opts.encoding)
     sl = tab.frame
     ids = as_text(sl[sid])
@@ -925,7 +938,32 @@ def _load_adae(opts: Options, data: AnalysisData) -> None:
         data.sources["ae_arm"] = f"actual treatment (ADAE column {trta})"
         data.notes.append(
             f"adverse events by actual treatment ({f_ae} column {trta}); the denominators are "
-            "the analysed subjects of each arm"
+            + (
+                f"the subjects of each arm by actual treatment (ADSL {data.columns['actual_arm']})"
+                if data.actual_arm is not None
+                else "the analysed subjects of each planned arm (give an ADSL with TRT01A for "
+                "denominators by actual treatment)"
+            )
+        )
+    elif data.actual_arm is not None:
+        ae_arm = data.actual_arm[np.where(idx >= 0, idx, 0)]
+        other = keep & (ae_arm < 0)
+        if other.any():
+            data.excluded.append(
+                {
+                    "file": f_ae,
+                    "reason": "the subject's actual treatment (ADSL "
+                    f"{data.columns['actual_arm']}) is neither compared arm",
+                    "rows": int(other.sum()),
+                }
+            )
+        keep &= ~other
+        data.sources["ae_arm"] = (
+            f"actual treatment (ADSL column {data.columns['actual_arm']}); {f_ae} has no TRTA"
+        )
+        data.notes.append(
+            f"adverse events by actual treatment (ADSL {data.columns['actual_arm']}): "
+            f"{f_ae} has no TRTA"
         )
     else:
         ae_arm = arm_planned
