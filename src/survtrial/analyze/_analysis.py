@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from survtrial._errors import InputError
-
 from survtrial.analyze._input import DAYS_PER_YEAR, AnalysisData
 
 
