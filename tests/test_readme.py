@@ -82,3 +82,35 @@ def test_reconstruction_table_is_what_the_package_computes():
         days = 365.25
         shown = f"{r.difference * days:.1f} days ({lo * days:.1f} to {hi * days:.1f})"
         assert shown in table, shown
+
+
+def test_reproduce_excerpt_is_what_the_default_run_gives(tmp_path):
+    """The README's `survtrial reproduce aall1731` excerpt (default seed and replicates)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from survtrial.cli import app
+
+    block = _blocks_after("## The main job")[0]
+    rows = [line for line in block.splitlines() if line.startswith("│ ")]
+    assert len(rows) >= 5
+    result = CliRunner().invoke(app, ["reproduce", "aall1731", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+
+    def same(shown: str, value: float) -> bool:  # as rounded in the README
+        decimals = len(shown.split(".")[1]) if "." in shown else 0
+        return f"{value:.{decimals}f}" == shown
+
+    for row in rows:
+        key, published, one, median, band, _ = (c.strip() for c in row.strip("│").split("│"))
+        low, high = (v.strip() for v in band.split(" - "))
+        r = res[key]
+        assert same(published, r["published"]), (key, published, r["published"])
+        assert same(one, r["simulated"]), (key, one, r["simulated"])
+        assert same(median, r["replicate_median"]), (key, median, r["replicate_median"])
+        assert same(low, r["replicate_low"]) and same(high, r["replicate_high"]), (key, band, r)
+    interim = res["interim"]
+    assert f"{interim['simulated']['events']:.0f} events" in block
+    assert f"{100 * interim['share_stopping_at_first_interim']:.1f}%" in block
