@@ -128,3 +128,33 @@ def test_logrank_kernels_agree(data, weights):
     args = (time, event, group, 2, strata, 3, rho, gamma)
     for a, b in zip(_all_strata_sums(*args), _per_stratum_sums(*args), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(samples())
+def test_one_cause_incidence_is_one_minus_kaplan_meier(data):
+    """With a single cause the Aalen-Johansen incidence is 1 - KM (two independent kernels)."""
+    from survtrial.stats import cumulative_incidence
+
+    time, event, _, _ = data
+    km = kaplan_meier(time, event)
+    cif = cumulative_incidence(time, event)
+    grid = np.unique(np.concatenate([time, time + 0.5]))
+    grid = grid[grid <= time.max()]
+    np.testing.assert_allclose(
+        cif.estimate_at(grid, cause=1), 1.0 - km.survival_at(grid), rtol=1e-12, atol=1e-12
+    )
+
+
+@SETTINGS
+@given(samples(), st.floats(0.1, 1.0))
+def test_rmst_is_the_area_under_the_kaplan_meier_step_function(data, share):
+    """RMST from first principles: the integral of the right-continuous KM step function."""
+    time, event, group, _ = data
+    tau = share * min(time[group == 0].max(), time[group == 1].max())
+    r = rmst(time, event, group, tau)
+    for j in (0, 1):
+        km = kaplan_meier(time[group == j], event[group == j])
+        knots = np.concatenate([[0.0], km.time[km.time < tau], [tau]])
+        area = float(np.sum(np.diff(knots) * km.survival_at(knots[:-1])))
+        np.testing.assert_allclose(r.rmst[j], area, rtol=1e-12)
