@@ -134,6 +134,19 @@ def test_chunking_and_replicate_count_do_not_change_results():
     assert not np.array_equal(c.summary["dfs3_chemotherapy"], d.summary["dfs3_chemotherapy"])
 
 
+def test_worker_processes_do_not_change_results():
+    """Non-negotiable 3: identical whatever the number of workers (chunks finish in any order)."""
+    ticks = []
+    one = run_trials(AALL, 40, seed=5, chunk_blocks=1)
+    three = run_trials(AALL, 40, seed=5, chunk_blocks=1, workers=3, progress=ticks.append)
+    for k in one.summary:
+        np.testing.assert_array_equal(one.summary[k], three.summary[k])
+    for k in one.interim:
+        np.testing.assert_array_equal(one.interim[k], three.interim[k])
+    assert one.first_analysis == three.first_analysis
+    assert sorted(ticks) == ticks and ticks[-1] == 40
+
+
 def test_full_analysis_agrees_with_batch_kernels():
     run = run_trials(AALL, 16, seed=3)
     head = run.first_analysis["headline"]

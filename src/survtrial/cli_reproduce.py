@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 import re
 import time
 import tomllib
@@ -24,6 +25,7 @@ from survtrial import __version__
 from survtrial._errors import InputError
 
 DEFAULT_REPLICATES = 400
+DEFAULT_WORKERS = os.cpu_count() or 1  # results do not depend on it
 # how close the replicate median must be to the published value, by kind of quantity [issue 4]
 CLOSENESS = (
     (re.compile(r"^dfs\d+_se_"), 1.0, "abs", "percentage point"),
@@ -398,6 +400,7 @@ def run_and_report(
     seed: int,
     replicates: int,
     vary: list[str] | None,
+    workers: int = 1,
 ) -> dict:
     from rich.progress import Progress
 
@@ -409,6 +412,8 @@ def run_and_report(
         raise InputError(f"--replicates: need at least 2, got {replicates}")
     if seed < 0:
         raise InputError(f"--seed: must be >= 0, got {seed}")
+    if workers < 1:
+        raise InputError(f"--workers: need at least 1, got {workers}")
     protocol = parse_protocol(text, source)
     varies = [parse_vary(v) for v in (vary or [])]
     variants = [(k, v, varied_protocol(text, source, k, v)) for k, vals in varies for v in vals]
@@ -420,11 +425,11 @@ def run_and_report(
         def tick(n: int) -> None:
             prog.update(task, completed=base[0] + n)
 
-        run = run_trials(protocol, replicates, seed, progress=tick)
+        run = run_trials(protocol, replicates, seed, progress=tick, workers=workers)
         vary_rows = [_vary_entry("as in the protocol", protocol, run)] if variants else []
         for k, v, pv in variants:
             base[0] += replicates
-            rv = run_trials(pv, replicates, seed, progress=tick)
+            rv = run_trials(pv, replicates, seed, progress=tick, workers=workers)
             vary_rows.append(_vary_entry(f"{k} = {v}", pv, rv))
     elapsed = time.perf_counter() - t0
     rows = table_rows(protocol, run)
@@ -537,6 +542,12 @@ def reproduce_command(
         list[str] | None,
         typer.Option("--vary", help="KEY=V1,V2: rerun with a protocol key changed."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="Processes running replicates side by side (same results for any)."
+        ),
+    ] = DEFAULT_WORKERS,
 ) -> None:
     """Run a built-in trial in silico and set the published results beside the simulated ones."""
 
@@ -548,7 +559,9 @@ def reproduce_command(
                 f"protocol: {name!r} is not a built-in protocol; choose one of "
                 f"{', '.join(builtin_protocols())} (or use `survtrial run FILE.toml`)"
             )
-        run_and_report(builtin_text(name), f"{name}.toml", name, out, seed, replicates, vary)
+        run_and_report(
+            builtin_text(name), f"{name}.toml", name, out, seed, replicates, vary, workers
+        )
 
     _guard(go)
 
@@ -562,12 +575,18 @@ def run_command(
         list[str] | None,
         typer.Option("--vary", help="KEY=V1,V2: rerun with a protocol key changed."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="Processes running replicates side by side (same results for any)."
+        ),
+    ] = DEFAULT_WORKERS,
 ) -> None:
     """Simulate and analyse any valid protocol file."""
 
     def go():
         text, source, builtin = _protocol_text(protocol)
-        run_and_report(text, source, builtin, out, seed, replicates, vary)
+        run_and_report(text, source, builtin, out, seed, replicates, vary, workers)
 
     _guard(go)
 
