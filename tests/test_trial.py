@@ -152,3 +152,17 @@ def test_full_analysis_agrees_with_batch_kernels():
     head = run.first_analysis["headline"]
     for k, v in head.items():
         assert run.summary[k][0] == pytest.approx(v, rel=1e-6, abs=1e-6), k
+
+
+def test_without_worker_processes_the_run_falls_back_to_this_process(monkeypatch):
+    import concurrent.futures
+
+    def unavailable(*args, **kwargs):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", unavailable)
+    with pytest.warns(RuntimeWarning, match="worker processes failed"):
+        two = run_trials(AALL, 32, seed=5, chunk_blocks=1, workers=2)
+    one = run_trials(AALL, 32, seed=5, chunk_blocks=1)
+    for k in one.summary:
+        np.testing.assert_array_equal(one.summary[k], two.summary[k])

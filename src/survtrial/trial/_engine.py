@@ -88,18 +88,31 @@ def run_trials(
             finished(i, _run_chunk(protocol, seed, b0, nb, n_rep, i == 0))
     else:
         import multiprocessing
+        import warnings
         from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
         # not fork: forking a process that runs threads (BLAS, the progress bar) can deadlock
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
-            futures = {
-                pool.submit(_run_chunk, protocol, seed, b0, nb, n_rep, i == 0): i
-                for i, (b0, nb, n_rep) in enumerate(chunks)
-            }
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+        try:
+            with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
+                futures = {
+                    pool.submit(_run_chunk, protocol, seed, b0, nb, n_rep, i == 0): i
+                    for i, (b0, nb, n_rep) in enumerate(chunks)
+                }
+                for future in as_completed(futures):
+                    finished(futures[future], future.result())
+        except (OSError, NotImplementedError, BrokenProcessPool) as exc:
+            # no worker processes here (a sandbox, a killed worker): same results, in-process
+            warnings.warn(
+                f"worker processes failed ({exc}); running the remaining replicates here",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            for i, (b0, nb, n_rep) in enumerate(chunks):
+                if results[i] is None:
+                    finished(i, _run_chunk(protocol, seed, b0, nb, n_rep, i == 0))
     summaries = [r[0] for r in results]
     interims = [r[1] for r in results]
     first = results[0][2]
