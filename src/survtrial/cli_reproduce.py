@@ -531,6 +531,19 @@ def _guard(fn, *args):
         fail(str(exc))
 
 
+# options shared by `reproduce` and `run`
+VaryOption = Annotated[
+    list[str] | None,
+    typer.Option("--vary", help="KEY=V1,V2: rerun with a protocol key changed."),
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers", help="Processes running replicates side by side (same results for any)."
+    ),
+]
+
+
 def reproduce_command(
     name: Annotated[str, typer.Argument(help="Built-in protocol, e.g. aall1731.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("aall1731-out"),
@@ -538,16 +551,8 @@ def reproduce_command(
     replicates: Annotated[
         int, typer.Option("--replicates", help="Replicate trials.")
     ] = DEFAULT_REPLICATES,
-    vary: Annotated[
-        list[str] | None,
-        typer.Option("--vary", help="KEY=V1,V2: rerun with a protocol key changed."),
-    ] = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers", help="Processes running replicates side by side (same results for any)."
-        ),
-    ] = DEFAULT_WORKERS,
+    vary: VaryOption = None,
+    workers: WorkersOption = DEFAULT_WORKERS,
 ) -> None:
     """Run a built-in trial in silico and set the published results beside the simulated ones."""
 
@@ -571,16 +576,8 @@ def run_command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("survtrial-out"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     replicates: Annotated[int, typer.Option("--replicates", help="Replicate trials.")] = 200,
-    vary: Annotated[
-        list[str] | None,
-        typer.Option("--vary", help="KEY=V1,V2: rerun with a protocol key changed."),
-    ] = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers", help="Processes running replicates side by side (same results for any)."
-        ),
-    ] = DEFAULT_WORKERS,
+    vary: VaryOption = None,
+    workers: WorkersOption = DEFAULT_WORKERS,
 ) -> None:
     """Simulate and analyse any valid protocol file."""
 
