@@ -16,7 +16,7 @@ simulation):
   incidence per arm, the RMST difference and the digitized DFS curves at 0.5-4.5 years (low
   weight: about one point of digitization error).
 
-Writes the fitted values into src/survtrial/protocols/aall1731.toml (each line keeps its
+Writes the fitted values into src/survtrial/protocol/builtin/aall1731.toml (each line keeps its
 "calibrated" comment) and appends the fit record (target, model value) at the end of the file.
 With --check R it then simulates R trials and prints replicate medians beside the targets.
 Published figures enter here only; the analysis never reads them.
@@ -35,7 +35,7 @@ from scipy.optimize import brentq, least_squares
 from scipy.special import ndtr, ndtri
 
 ROOT = Path(__file__).resolve().parents[1]
-TOML = ROOT / "src" / "survtrial" / "protocols" / "aall1731.toml"
+TOML = ROOT / "src" / "survtrial" / "protocol" / "builtin" / "aall1731.toml"
 sys.path.insert(0, str(ROOT / "src"))
 
 from survtrial.protocol import parse_protocol  # noqa: E402
@@ -62,14 +62,14 @@ class Model:
         self.pub = self.p.published
         self.digit = {
             a: np.loadtxt(
-                ROOT / "src/survtrial/protocols/data/aall1731" / f"dfs_{a}.csv",
+                ROOT / "src/survtrial/protocol/builtin/data/aall1731" / f"dfs_{a}.csv",
                 delimiter=",",
                 skiprows=1,
             )
             for a in ("blinatumomab", "chemotherapy")
         }
         nar = np.genfromtxt(
-            ROOT / "src/survtrial/protocols/data/aall1731/numbers_at_risk.csv",
+            ROOT / "src/survtrial/protocol/builtin/data/aall1731/numbers_at_risk.csv",
             delimiter=",",
             skip_header=1,
             dtype=None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from survtrial.stats import batch as bs
 from survtrial.stats import kaplan_meier, logrank, rmst
 from survtrial.stats.cox import cox
-from survtrial.trial import _batch_stats as bs
 
 R, N = 5, 240
 

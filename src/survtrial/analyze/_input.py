@@ -20,8 +20,8 @@ import pandas as pd
 
 from survtrial._errors import InputError
 from survtrial.io.readers import TableFile, as_text, read_columns, read_table, spreadsheet_row
+from survtrial.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_YEAR / 12, "years": DAYS_PER_YEAR}
 UNIT_WORDS = {
     "d": "days",

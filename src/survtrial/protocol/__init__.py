@@ -1,7 +1,8 @@
 """Trial protocols: a declarative TOML description validated by pydantic.
 
 :func:`load_protocol` reads a file, :func:`load_builtin` a protocol shipped with the package
-(``survtrial.protocols``); errors raise :class:`survtrial.InputError` naming the key and line.
+(``survtrial.protocol.builtin``); errors raise :class:`survtrial.InputError` naming the key
+and line.
 """
 
 from survtrial.protocol._load import (

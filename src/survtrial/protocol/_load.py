@@ -129,7 +129,7 @@ def load_protocol(path: str | Path) -> Protocol:
 def builtin_protocols() -> dict[str, str]:
     """Built-in protocol names mapped to their titles."""
     out = {}
-    root = resources.files("survtrial.protocols")
+    root = resources.files("survtrial.protocol.builtin")
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))
@@ -144,7 +144,8 @@ def builtin_text(name: str) -> str:
         raise InputError(
             f"protocol: {name!r} is not a built-in protocol; choose one of {', '.join(known)}"
         )
-    return (resources.files("survtrial.protocols") / f"{name}.toml").read_text(encoding="utf-8")
+    path = resources.files("survtrial.protocol.builtin") / f"{name}.toml"
+    return path.read_text(encoding="utf-8")
 
 
 def load_builtin(name: str) -> Protocol:
@@ -154,4 +155,4 @@ def load_builtin(name: str) -> Protocol:
 
 def builtin_data_path(name: str, relative: str):
     """A data file shipped with a built-in protocol (a ``Traversable``)."""
-    return resources.files("survtrial.protocols") / "data" / name / relative
+    return resources.files("survtrial.protocol.builtin") / "data" / name / relative

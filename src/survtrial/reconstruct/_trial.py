@@ -11,10 +11,10 @@ import pandas as pd
 
 from survtrial._errors import InputError
 from survtrial.reconstruct._guyot import ArmReconstruction, reconstruct_arm
+from survtrial.units import DAYS_PER_UNIT
 
 UNITS = ("days", "weeks", "months", "years")
-DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12.0, "years": 365.25}
-"""Days per unit: a year is 365.25 days, a month 1/12 of it (R's lubridate/`survival` habit)."""
+DAYS_PER = DAYS_PER_UNIT
 
 
 @dataclass(frozen=True, slots=True)

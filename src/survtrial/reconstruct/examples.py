@@ -2,7 +2,7 @@
 
 The digitized DFS and OS curves of AALL1731 (Gupta et al., N Engl J Med 2025;392:875-891,
 doi:10.1056/NEJMoa2411680) and the numbers at risk printed under them, in
-``survtrial/protocols/data/aall1731/`` (see its README: digitized by a third party with
+``survtrial/protocol/builtin/data/aall1731/`` (see its README: digitized by a third party with
 SurvdigitizeR; about one percentage point of reading error). Time in years.
 """
 

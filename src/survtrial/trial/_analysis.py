@@ -6,7 +6,7 @@
   recomputed at the observed information fraction (:func:`survtrial.design.group_sequential`)
   and the committee's decision (stop at the first crossing; otherwise continue to the last look).
 * :func:`summarize`: the published-style quantities for every replicate at once (vectorized
-  kernels of :mod:`survtrial.trial._batch_stats`).
+  kernels of :mod:`survtrial.stats.batch`).
 * :func:`full_analysis`: the complete analysis of one trial with :mod:`survtrial.stats`.
 """
 
@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from survtrial.trial import _batch_stats as bs
+from survtrial.stats import batch as bs
 from survtrial.trial._simulate import DAYS_PER_YEAR, TrialBatch
 
 

@@ -18,9 +18,7 @@ from scipy.special import ndtr, ndtri
 
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
-
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+from survtrial.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 
 @dataclass

@@ -9,10 +9,10 @@ import typer
 
 from survtrial import __version__
 from survtrial._errors import InputError
-from survtrial.cli_analyze import analyze_command
-from survtrial.cli_design import design
-from survtrial.cli_reconstruct import reconstruct_command
-from survtrial.cli_reproduce import protocols_command, reproduce_command, run_command
+from survtrial.cli.analyze import analyze_command
+from survtrial.cli.design import design
+from survtrial.cli.reconstruct import reconstruct_command
+from survtrial.cli.reproduce import protocols_command, reproduce_command, run_command
 
 app = typer.Typer(
     name="survtrial",

@@ -1,1 +1,0 @@
-"""Built-in trial protocols (TOML) and their data files; see :mod:`survtrial.protocol`."""
