@@ -39,7 +39,8 @@ TOML = ROOT / "src" / "survtrial" / "protocol" / "builtin" / "aall1731.toml"
 sys.path.insert(0, str(ROOT / "src"))
 
 from survtrial.protocol import parse_protocol  # noqa: E402
-from survtrial.trial._simulate import DAYS_PER_YEAR, accrual_grid  # noqa: E402
+from survtrial.trial.enrol import accrual_grid  # noqa: E402
+from survtrial.units import DAYS_PER_YEAR  # noqa: E402
 
 Y = DAYS_PER_YEAR
 STARTS = np.array([0, 60, 365, 730, 1096], dtype=float)
@@ -98,7 +99,7 @@ class Model:
         return n, f / f[0]
 
     def rand_share(self) -> tuple[float, np.ndarray]:
-        from survtrial.trial._simulate import randomized_share
+        from survtrial.trial.enrol import randomized_share
 
         return randomized_share(self.p)
 

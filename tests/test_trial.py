@@ -10,7 +10,7 @@ from scipy.special import ndtri
 
 from survtrial.protocol import builtin_text, load_builtin, parse_protocol
 from survtrial.trial import cut_data, monitor, run_trials, simulate_batch
-from survtrial.trial._analysis import efficacy_bound
+from survtrial.trial.monitor import efficacy_bound
 from survtrial.trial._rng import BlockStreams
 
 AALL = load_builtin("aall1731")
@@ -59,15 +59,15 @@ def test_data_cut(batch):
     assert (batch.rand_day[cd.in_data] <= cut).all()
     assert not (cd.in_data & (batch.rand_day > cut)).any()
     # follow-up never passes the cutoff; events happen within it
-    fu = cd.dfs_time[cd.in_data]
+    fu = cd.event_time[cd.in_data]
     assert (fu <= cut - batch.rand_day[cd.in_data]).all()
     assert (fu >= 0).all()
-    ev = cd.dfs_event.astype(bool)
-    assert (batch.event_time[ev] == cd.dfs_time[ev]).all()
+    ev = cd.event.astype(bool)
+    assert (batch.event_time[ev] == cd.event_time[ev]).all()
     assert (cd.os_time[cd.in_data] <= cut - batch.rand_day[cd.in_data]).all()
     # an event after the cutoff is censored at the cutoff
     late = cd.in_data & (batch.rand_day + batch.event_time > cut) & (batch.ltfu_time > cut)
-    assert (cd.dfs_event[late] == 0).all()
+    assert (cd.event[late] == 0).all()
 
 
 def test_dose_is_mosteller_bsa_times_15(batch):

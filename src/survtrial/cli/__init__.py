@@ -1,4 +1,5 @@
-"""Command-line interface (Typer). User errors print one line and exit with status 2."""
+"""Command-line interface (Typer): one module per command; each parses, calls the library and
+prints. User errors print one line and exit with status 2."""
 
 from __future__ import annotations
 
@@ -43,12 +44,6 @@ def main(
     ] = False,
 ) -> None:
     """survtrial: randomized time-to-event trials, with R's numbers."""
-
-
-def fail(message: str) -> None:
-    """Print a user error on one line and exit with status 2."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _is(exc: BaseException, name: str) -> bool:

@@ -1,16 +1,20 @@
-"""`survtrial analyze`: the full analysis of real (or reconstructed) time-to-event data.
-
-Registered in :mod:`survtrial.cli`. User errors print one line (``error: ...``) and exit 2.
-"""
+"""`survtrial analyze`: read a data set (:mod:`survtrial.io`), analyse it
+(:func:`survtrial.analysis.analyse`), write and print the results (:mod:`survtrial.report`)."""
 
 from __future__ import annotations
 
+import time as _time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from survtrial._errors import InputError
+from survtrial.analysis import CONF_TYPES, DEFAULT_CONF_TYPE, AnalysisSettings
+from survtrial.cli._common import command_line, console, user_errors
+from survtrial.units import DAYS_PER_YEAR
+
+DEFAULT_MILESTONE_YEARS = 3.0
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -20,6 +24,7 @@ def _split(values: list[str] | None) -> list[str]:
     return out
 
 
+@user_errors
 def analyze_command(
     data: Annotated[
         Path,
@@ -87,72 +92,92 @@ def analyze_command(
     ] = None,
     level: Annotated[float, typer.Option("--level", help="Confidence level.")] = 0.95,
     conf_type: Annotated[
-        str, typer.Option("--conf-type", help="KM CI transform: log-log, log or plain.")
-    ] = "log-log",
+        str,
+        typer.Option("--conf-type", help="KM CI transform: log (R's default), log-log or plain."),
+    ] = DEFAULT_CONF_TYPE,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and km.png/km.svg.")
     ] = False,
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""
-    from survtrial.analyze import Options, analyze, command_line, make_settings
-    from survtrial.cli import fail
+    from survtrial.analysis import analyse
+    from survtrial.analyze._input import Options, load
+    from survtrial.report.analysis_report import write_analysis
+    from survtrial.report.analysis_tables import print_tables
 
-    try:
-        arm_pair = None
-        if arms is not None:
-            parts = [a.strip() for a in arms.split(",")]
-            if len(parts) != 2 or not all(parts):
-                raise InputError(f"--arms: {arms!r}: give exactly two arms, CONTROL,EXPERIMENTAL")
-            arm_pair = (parts[0], parts[1])
-        strata_cols = None
-        if strata is not None:
-            names = _split(strata)
-            strata_cols = () if [n.lower() for n in names] == ["none"] else tuple(names)
-        opts = Options(
-            adtte=data,
-            adsl=adsl,
-            adae=adae,
-            param=param,
-            time=time,
-            event=event,
-            arm=arm,
-            id=id_,
-            strata=strata_cols,
-            cause=cause,
-            unit=unit,
-            encoding=encoding,
-            arms=arm_pair,
-            ae_grade_min=ae_grade_min,
-        )
-        settings = make_settings(_split(milestone) or None, tau, level, conf_type)
-        argv = [str(data), "--out", str(out)]
-        for flag, value in (
-            ("--adsl", adsl),
-            ("--adae", adae),
-            ("--param", param),
-            ("--time", time),
-            ("--event", event),
-            ("--arm", arm),
-            ("--arms", arms),
-            ("--id", id_),
-            ("--cause", cause),
-            ("--unit", unit),
-            ("--encoding", encoding),
-            ("--tau", tau),
-            ("--ae-grade-min", ae_grade_min),
-        ):
-            if value is not None:
-                argv += [flag, str(value)]
-        for s in strata or []:
-            argv += ["--strata", s]
-        for m in milestone or []:
-            argv += ["--milestone", m]
-        if level != 0.95:
-            argv += ["--level", str(level)]
-        if conf_type != "log-log":
-            argv += ["--conf-type", conf_type]
-        if report:
-            argv.append("--report")
-        analyze(opts, settings, out, report=report, command=command_line(argv))
-    except InputError as exc:
-        fail(str(exc))
+    arm_pair = None
+    if arms is not None:
+        parts = [a.strip() for a in arms.split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise InputError(f"--arms: {arms!r}: give exactly two arms, CONTROL,EXPERIMENTAL")
+        arm_pair = (parts[0], parts[1])
+    strata_cols = None
+    if strata is not None:
+        names = _split(strata)
+        strata_cols = () if [n.lower() for n in names] == ["none"] else tuple(names)
+    opts = Options(
+        adtte=data,
+        adsl=adsl,
+        adae=adae,
+        param=param,
+        time=time,
+        event=event,
+        arm=arm,
+        id=id_,
+        strata=strata_cols,
+        cause=cause,
+        unit=unit,
+        encoding=encoding,
+        arms=arm_pair,
+        ae_grade_min=ae_grade_min,
+    )
+    settings = analysis_settings(_split(milestone) or None, tau, level, conf_type)
+    command = command_line()
+    t0 = _time.perf_counter()
+    loaded = load(opts)
+    t_read = _time.perf_counter() - t0
+    result = analyse(loaded, settings)
+    t_stats = _time.perf_counter() - t0 - t_read
+    title = f"survtrial analyze: {data.name}" + (f" ({loaded.param})" if loaded.param else "")
+    outputs = write_analysis(
+        out, loaded, settings, result, report=report, command=command, title=title
+    )
+    print_tables(console(), outputs.header, outputs.tables, outputs.notes)
+    typer.echo(
+        f"Read and checked in {t_read:.1f} s, analysed in {t_stats:.1f} s "
+        f"({_time.perf_counter() - t0:.1f} s in all). Wrote {', '.join(outputs.written)} "
+        f"to {out}/"
+    )
+
+
+def analysis_settings(
+    milestone: list[str] | None, tau: str | None, level: float, conf_type: str
+) -> AnalysisSettings:
+    """Horizons as given (years unless a unit is written: 36m, 1095d) -> settings in days."""
+    from survtrial.analyze._input import parse_horizon
+
+    if not (0 < level < 1):
+        raise InputError(f"--level: must be between 0 and 1, got {level!r}")
+    if conf_type not in CONF_TYPES:
+        raise InputError(f"--conf-type: {conf_type!r} is not one of {', '.join(CONF_TYPES)}")
+    parsed: list[tuple[float, str]] = []
+    for g in milestone or []:
+        h = parse_horizon(g, "--milestone")
+        if h is not None and all(abs(h[0] - p[0]) > 1e-9 for p in parsed):
+            parsed.append(h)
+    if parsed:
+        ms_days, ms_text, ms_src = parsed[0][0], parsed[0][1], "user"
+    else:
+        ms_days = DEFAULT_MILESTONE_YEARS * DAYS_PER_YEAR
+        ms_text, ms_src = f"{DEFAULT_MILESTONE_YEARS:g} years", "default"
+    tt = parse_horizon(tau, "--tau")
+    return AnalysisSettings(
+        milestone_days=ms_days,
+        milestone_text=ms_text,
+        milestone_source=ms_src,
+        tau_days=None if tt is None else tt[0],
+        tau_text="the shorter arm's last follow-up (default)" if tt is None else tt[1],
+        confidence_level=float(level),
+        conf_type=conf_type,
+        milestones=tuple(parsed) or ((ms_days, ms_text),),
+    )

@@ -213,7 +213,7 @@ def reconstruct_command(
     ] = None,
 ) -> None:
     """Rebuild individual patient data from published Kaplan-Meier curves (Guyot et al. 2012)."""
-    from survtrial.cli import fail
+    from survtrial.cli._common import fail
 
     try:
         if example is not None:

@@ -79,8 +79,8 @@ def adtte(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
         "STARTDT": _dates(p.accrual.start, b.rand_day[row][idx]),
     }
     ltfu = b.ltfu_time[row][idx]
-    dfs_t, dfs_e = cd.dfs_time[row][idx], cd.dfs_event[row][idx]
-    cause = cd.dfs_cause[row][idx]
+    dfs_t, dfs_e = cd.event_time[row][idx], cd.event[row][idx]
+    cause = cd.cause[row][idx]
     os_t, os_e = cd.os_time[row][idx], cd.os_event[row][idx]
 
     def cens_desc(t):

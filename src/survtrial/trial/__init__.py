@@ -1,27 +1,26 @@
-"""The trial engine: simulate batches of trials from a protocol, cut, monitor and analyse them.
+"""The in-silico trial, one step per module: enrol, randomize, treatment, outcomes,
+adverse_events, cut, monitor, summary; :mod:`.engine` strings them together.
 
 Every per-patient array has shape (replicates, patients); a single trial is a batch of one.
 """
 
-from survtrial.trial._analysis import (
-    CutData,
-    MonitoringResult,
-    cut_data,
-    full_analysis,
-    monitor,
-    summarize,
-)
-from survtrial.trial._engine import BatchRun, run_trials
-from survtrial.trial._simulate import TrialBatch, simulate_batch
+from survtrial.trial.batch import TrialBatch
+from survtrial.trial.cut import CutData, analysis_data, cut_data, protocol_settings
+from survtrial.trial.engine import BatchRun, run_trials, simulate_batch
+from survtrial.trial.monitor import MonitoringResult, efficacy_bound, monitor
+from survtrial.trial.summary import ReplicateCurves, summarize
 
 __all__ = [
     "BatchRun",
     "CutData",
     "MonitoringResult",
+    "ReplicateCurves",
     "TrialBatch",
+    "analysis_data",
     "cut_data",
-    "full_analysis",
+    "efficacy_bound",
     "monitor",
+    "protocol_settings",
     "run_trials",
     "simulate_batch",
     "summarize",

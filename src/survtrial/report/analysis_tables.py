@@ -1,4 +1,4 @@
-"""Tables of an analysis: printed with rich, written as CSV, HTML and a Kaplan-Meier figure.
+"""Tables of an analysis: printed with rich, written as CSV and in the HTML report.
 
 One :class:`Table` feeds all three outputs, so the printed, CSV and HTML numbers are the same.
 CSV holds full precision (proportions as 0-1, times in the unit its column name says); the
@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from survtrial.report.jsonify import analysis_json
+from survtrial.units import DAYS_PER_YEAR
 
-from survtrial.analyze._input import DAYS_PER_YEAR
 
-
-@dataclass
+@dataclass(frozen=True)
 class Table:
     name: str  # CSV file stem
     title: str
@@ -60,8 +59,10 @@ def _y(days: float) -> str:
     return f"{days / DAYS_PER_YEAR:g}"
 
 
-def build_tables(res: dict, data) -> list[Table]:
-    arms = list(data.arm_labels)
+def build_tables(result, data) -> list[Table]:
+    """The tables of an analysis (and of the rows its input left out)."""
+    res = analysis_json(result)
+    arms = list(result.arms)
     km = res["kaplan_meier"]
     ms = f"{km['milestone_years']:.4g}y"
     lvl = f"{100 * km['confidence_level']:g}%"
@@ -327,12 +328,15 @@ def build_tables(res: dict, data) -> list[Table]:
     return tables
 
 
-def write_curves(path: Path, res: dict, level: float, conf_type: str) -> None:
+def write_curves(path: Path, result) -> None:
+    """Every Kaplan-Meier step by arm, with the pointwise CI of the analysis' transform."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    level, conf_type = result.settings.confidence_level, result.settings.conf_type
     parts = []
-    for a, f in res["_curves"].items():
+    for a, e in result.kaplan_meier.by_arm.items():
+        f = e.curve
         lo, hi = f.confidence_interval(level, conf_type)
         parts.append(
             pa.table(
@@ -363,11 +367,10 @@ def write_csv(path: Path, t: Table) -> None:
             w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in r])
 
 
-def print_tables(header: list[str], tables: list[Table], notes: list[str]) -> None:
-    from rich.console import Console
+def print_tables(con, header: list[str], tables: list[Table], notes: list[str]) -> None:
+    """Write the header lines, the tables and the notes to the rich console ``con``."""
     from rich.table import Table as RichTable
 
-    con = Console(width=max(Console().width, 130))
     for line in header:
         con.print(line, highlight=False, markup=False)
     for t in tables:
@@ -389,113 +392,3 @@ def print_tables(header: list[str], tables: list[Table], notes: list[str]) -> No
         con.print(rt)
     for n in notes:
         con.print(f"note: {n}", highlight=False, markup=False)
-
-
-HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;
-margin-bottom:1.5em}td,th{border:1px solid #999;padding:3px 8px;text-align:right}
-td.text,th.text{text-align:left}caption{text-align:left;font-weight:bold;padding:4px 0}</style>
-</head><body>
-<h1>{{ title }}</h1>
-<p>survtrial {{ version }}. Regenerate with: <code>{{ command }}</code></p>
-<ul>{% for line in header %}<li>{{ line }}</li>{% endfor %}</ul>
-{% for t in tables %}<table><caption>{{ t.title }}</caption><tr>
-{% for c in t.columns %}<th class="{{ t.kinds.get(c, 'num') }}">{{ c }}</th>{% endfor %}</tr>
-{% for r in t.formatted() %}<tr>{% for v in r %}
-<td class="{{ t.kinds.get(t.columns[loop.index0], 'num') }}">{{ v }}</td>{% endfor %}</tr>
-{% endfor %}</table>
-{% endfor %}
-{% if notes %}<h2>Notes</h2><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
-<h2>Figure</h2><img src="km.svg" alt="Kaplan-Meier curves by arm" width="800">
-</body></html>
-"""
-
-
-def write_html(path: Path, **ctx) -> None:
-    import jinja2
-
-    env = jinja2.Environment(autoescape=True)
-    path.write_text(env.from_string(HTML).render(**ctx), encoding="utf-8")
-
-
-MAX_PLOT_STEPS = 4000
-MAX_CENSOR_MARKS = 300  # beyond this the ticks merge into a band and hide the curve
-
-
-def km_figure(res: dict, data, out: Path, endpoint: str) -> list[Path]:
-    """Kaplan-Meier curves by arm (years on the x axis) with the numbers at risk below."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colours = ["#c0392b", "#1f5fa8"]
-    arms = list(data.arm_labels)
-    km = res["kaplan_meier"]
-    xmax = max(float(f.time[-1]) for f in res["_curves"].values()) / DAYS_PER_YEAR
-    fig, ax = plt.subplots(figsize=(8, 5.6))
-    for i, a in enumerate(arms):
-        f = res["_curves"][a]
-        jumps = np.flatnonzero(f.n_event > 0)
-        if jumps.size > MAX_PLOT_STEPS:  # a figure needs no more steps than pixels
-            x = np.linspace(0.0, float(f.time[-1]), MAX_PLOT_STEPS)
-            y = f.survival_at(x)
-        else:
-            x = np.concatenate([[0.0], f.time[jumps], [f.time[-1]]])
-            y = np.concatenate([[1.0], f.survival[jumps], [f.survival[-1]]])
-        colour = colours[i % len(colours)]
-        ax.step(
-            x / DAYS_PER_YEAR,
-            100 * y,
-            where="post",
-            color=colour,
-            label=f"{a} (n = {res['n'][a]}, {res['events'][a]} events)",
-        )
-        censored = np.flatnonzero(f.n_censor > 0)
-        if 0 < censored.size <= MAX_CENSOR_MARKS:  # ticks as on a published plot, if legible
-            ax.plot(
-                f.time[censored] / DAYS_PER_YEAR,
-                100 * f.survival[censored],
-                linestyle="none",
-                marker="|",
-                markersize=4,
-                markeredgewidth=0.7,
-                color=colour,
-            )
-    ax.set_xlabel("Years since start of follow-up")
-    ax.set_ylabel(f"{endpoint} (%)")
-    ax.set_xlim(0, xmax * 1.02)
-    lowest = min(float(f.survival.min()) for f in res["_curves"].values())
-    ax.set_ylim(max(0.0, 10 * np.floor(10 * lowest - 0.5)), 100.5)
-    ax.legend(fontsize=8, loc="lower left")
-    lr = res["logrank"]
-    cx = res["cox"]["overall"]
-    hr = cx["hazard_ratio"]
-    ax.set_title(
-        f"{endpoint} by arm: log-rank p = {fmt(lr['pvalue'], 'p')}"
-        + (f", HR {hr:.2f}" if hr is not None else ""),
-        fontsize=10,
-    )
-    years = km["at_risk_years"]
-    ax.text(
-        -0.04,
-        -0.13,
-        "Numbers at risk",
-        transform=ax.transAxes,
-        ha="right",
-        fontsize=7,
-        weight="bold",
-    )
-    for i, a in enumerate(arms):
-        ypos = -0.18 - 0.05 * i
-        ax.text(-0.04, ypos, a, transform=ax.transAxes, ha="right", fontsize=7)
-        for y, v in zip(years, km["by_arm"][a]["n_at_risk"].values(), strict=True):
-            ax.text(y, ypos, str(v), transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
-    fig.subplots_adjust(left=0.22, bottom=0.28)
-    paths = [out / "km.png", out / "km.svg"]
-    # the numbers-at-risk labels lie left of the axes: a tight box keeps them in the picture
-    fig.savefig(paths[0], dpi=130, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths

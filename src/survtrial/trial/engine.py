@@ -1,4 +1,11 @@
-"""Run R replicate trials of a protocol in chunks: simulate, monitor, cut, summarize."""
+"""The in-silico trial: one step per module, strung together here, for R replicates in chunks.
+
+:func:`simulate_batch` runs enrolment (:mod:`.enrol`), randomization (:mod:`.randomize`),
+treatment (:mod:`.treatment`), outcomes (:mod:`.outcomes`) and adverse events
+(:mod:`.adverse_events`); :func:`run_trials` adds the monitoring plan (:mod:`.monitor`), the
+data cut at the decision (:mod:`.cut`), the replicate summaries (:mod:`.summary`) and the full
+analysis of the first trial (:func:`survtrial.analysis.analyse`).
+"""
 
 from __future__ import annotations
 
@@ -8,28 +15,72 @@ from dataclasses import dataclass
 import numpy as np
 
 from survtrial._errors import InputError
+from survtrial.analysis import AnalysisResult, analyse
 from survtrial.protocol import Protocol
-from survtrial.trial._analysis import cut_data, full_analysis, monitor, summarize
 from survtrial.trial._rng import BLOCK, BlockStreams, blocks_for
-from survtrial.trial._simulate import TrialBatch, simulate_batch
+from survtrial.trial.adverse_events import adverse_events
+from survtrial.trial.batch import TrialBatch
+from survtrial.trial.cut import analysis_data, cut_data, protocol_settings
+from survtrial.trial.enrol import capacity, enrol
+from survtrial.trial.monitor import monitor
+from survtrial.trial.outcomes import outcomes
+from survtrial.trial.randomize import randomize
+from survtrial.trial.summary import ReplicateCurves, summarize
+from survtrial.trial.treatment import treat
 
 
-@dataclass
+def simulate_batch(p: Protocol, streams: BlockStreams, replicate_ids: np.ndarray) -> TrialBatch:
+    """Simulate ``streams.n`` trials of protocol ``p`` (the steps draw in this order)."""
+    e = enrol(p, streams, capacity(p))
+    arm = randomize(p, streams, e)
+    tr = treat(p, streams, e, arm)
+    o = outcomes(p, streams, arm, e.stratum, e.randomized)
+    occurs, onset = adverse_events(
+        p, streams, arm, e.stratum, e.rand_day, np.minimum(o.event_time, o.ltfu_time)
+    )
+    return TrialBatch(
+        protocol=p,
+        replicate_ids=replicate_ids,
+        enrolled=e.enrolled,
+        enrol_day=e.enrol_day,
+        age_years=e.age_years,
+        male=e.male,
+        wbc_per_ul=e.wbc_per_ul,
+        height_cm=tr.height_cm,
+        weight_kg=tr.weight_kg,
+        bsa_m2=tr.bsa_m2,
+        group=e.group,
+        exclusion=e.exclusion,
+        randomized=e.randomized,
+        stratum=e.stratum,
+        arm=arm,
+        rand_day=e.rand_day,
+        event_time=o.event_time,
+        event_type=o.event_type,
+        death_time=o.death_time,
+        ltfu_time=o.ltfu_time,
+        dose_ug_per_day=tr.dose_ug_per_day,
+        ae_occurs=occurs,
+        ae_day=onset,
+        exclusion_reasons=e.exclusion_reasons,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class BatchRun:
     """Per-replicate results (arrays of length R) and the first trial in full."""
 
-    summary: dict[str, np.ndarray]
-    interim: dict[str, np.ndarray]
+    summary: dict[str, np.ndarray]  # headline quantity -> (R,)
+    interim: dict[str, np.ndarray]  # the first look: events, information, z, bound, decision
+    curves: ReplicateCurves
     first_batch: TrialBatch  # the chunk holding replicate 0
     first_cut_day: np.ndarray
-    first_analysis: dict
+    first_analysis: AnalysisResult
     replicates: int
     seed: int
 
 
-def _run_chunk(
-    protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep_first: bool
-) -> tuple[dict, dict, tuple | None]:
+def _run_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep_first: bool):
     """Simulate and analyse the replicates of blocks b0 .. b0 + nb - 1 (one chunk)."""
     streams = BlockStreams(seed, b0, nb, n_rep)
     batch = simulate_batch(protocol, streams, np.arange(b0 * BLOCK, b0 * BLOCK + n_rep))
@@ -45,8 +96,12 @@ def _run_chunk(
         "stopped_at_first": (mon.stop_look == 0) & mon.stopped_early,
         "stop_look": mon.stop_look.astype(float),
     }
-    first = (batch, cut_day, full_analysis(batch, cd, 0)) if keep_first else None
-    return summarize(batch, cd), interim, first
+    first = None
+    if keep_first:
+        result = analyse(analysis_data(batch, cd, 0), protocol_settings(protocol))
+        first = (batch, cut_day, result)
+    summary, curves = summarize(batch, cd)
+    return summary, interim, curves, first
 
 
 def run_trials(
@@ -73,7 +128,7 @@ def run_trials(
         (b0, min(chunk_blocks, n_blocks - b0), min(chunk_blocks * BLOCK, replicates - b0 * BLOCK))
         for b0 in range(0, n_blocks, chunk_blocks)
     ]
-    results: list[tuple[dict, dict, tuple | None] | None] = [None] * len(chunks)
+    results: list[tuple | None] = [None] * len(chunks)
     done = 0
 
     def finished(i: int, result) -> None:
@@ -115,8 +170,24 @@ def run_trials(
                     finished(i, _run_chunk(protocol, seed, b0, nb, n_rep, i == 0))
     summaries = [r[0] for r in results]
     interims = [r[1] for r in results]
-    first = results[0][2]
-    cat = {k: np.concatenate([s[k] for s in summaries]) for k in summaries[0]}
-    cat_i = {k: np.concatenate([s[k] for s in interims]) for k in interims[0]}
+    curves = [r[2] for r in results]
+    first = results[0][3]
     assert first is not None
-    return BatchRun(cat, cat_i, first[0], first[1], first[2], replicates, seed)
+    return BatchRun(
+        summary=_concat(summaries),
+        interim=_concat(interims),
+        curves=ReplicateCurves(
+            grid_years=curves[0].grid_years,
+            survival=_concat([c.survival for c in curves]),
+            last_follow_up_years=np.concatenate([c.last_follow_up_years for c in curves]),
+        ),
+        first_batch=first[0],
+        first_cut_day=first[1],
+        first_analysis=first[2],
+        replicates=replicates,
+        seed=seed,
+    )
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([s[k] for s in parts]) for k in parts[0]}

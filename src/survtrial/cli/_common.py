@@ -1,0 +1,64 @@
+"""What every command shares: user errors as one line with exit status 2, the console, and the
+command line that regenerates a result."""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from survtrial._errors import InputError
+
+
+def fail(message: str) -> None:
+    """Print a user error on one line and exit with status 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``command``; an :class:`InputError` becomes ``error: ...`` on stderr and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+def console():
+    """A rich console at least 110 columns wide (tables stay readable in narrow terminals)."""
+    from rich.console import Console
+
+    return Console(width=max(Console().width, 110))
+
+
+def command_line() -> str:
+    """The running command as typed: its name and every option that differs from its default,
+    read from Click's context (so a new option needs no change here)."""
+    import click
+
+    ctx = click.get_current_context()
+    words = [ctx.command_path]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or value == param.default or param.name == "help":
+            continue
+        if isinstance(param, click.Argument):
+            words += [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+            continue
+        flag = max(param.opts, key=len)
+        if getattr(param, "is_flag", False):
+            words.append(flag if value else (param.secondary_opts or [flag])[0])
+        elif isinstance(value, list | tuple):
+            for v in value:
+                words += [flag, str(v)]
+        else:
+            words += [flag, str(value)]
+    return " ".join(shlex.quote(w) for w in words)

@@ -1,0 +1,163 @@
+"""The outputs of one analysis of a data set: ``results.json``, one CSV per table, the curve
+table and, on request, the HTML report with its Kaplan-Meier figure.
+
+``results.json`` records where every value came from (``input.sources``: user, detected or
+default), every row left out and why (``input.excluded``), which arm is the reference, and the
+command that regenerates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from survtrial import __version__
+from survtrial.analysis import AnalysisData, AnalysisResult, AnalysisSettings, headline
+from survtrial.report import files
+from survtrial.report.analysis_tables import Table, build_tables, write_csv, write_curves
+from survtrial.report.figures import analysis_km_figure
+from survtrial.report.html import render
+from survtrial.report.jsonify import analysis_json, dumps, jsonable
+from survtrial.units import DAYS_PER_UNIT, DAYS_PER_YEAR
+
+
+def header_lines(data: AnalysisData, settings: AnalysisSettings, res: AnalysisResult) -> list[str]:
+    """What was read, what was analysed and how, and what was left out: one line each."""
+    lines = []
+    for f in data.files:
+        enc = f" ({f['encoding']})" if f.get("encoding") else ""
+        lines.append(f"{f['role']}: {f['path']}, {f['format']}{enc}, {f['rows']} data rows read")
+    what = f"parameter {data.param}, " if data.param else ""
+    lines.append(
+        f"analysed: {what}{data.n} subjects ({', '.join(f'{a} {n}' for a, n in res.n.items())}"
+        f"), {int(data.event.sum())} events; control (reference) = {res.reference_arm}, "
+        f"experimental = {res.experimental_arm} [{data.sources.get('arms')}]"
+    )
+    strata = (
+        f"{', '.join(data.strata_columns)} ({len(data.stratum_labels)} strata: "
+        f"{', '.join(data.stratum_labels)})"
+        if data.strata_columns
+        else "none"
+    )
+    lines.append(f"strata: {strata} [{data.sources.get('strata')}]")
+    many = len(settings.all_milestones()) > 1
+    lines.append(
+        f"time unit of the input: {data.unit} [{data.sources.get('unit')}]; results in days "
+        f"(1 year = {DAYS_PER_YEAR} days, 1 month = {DAYS_PER_UNIT['months']:g} days); milestone"
+        + ("s " if many else " ")
+        + "; ".join(f"{t} = {d:g} days" for d, t in settings.all_milestones())
+        + f" [{settings.milestone_source}]"
+    )
+    if data.excluded:
+        for e in data.excluded:
+            lines.append(f"left out: {e['rows']} rows of {e['file']}: {e['reason']}")
+    else:
+        lines.append("left out: no rows")
+    return lines
+
+
+def results_document(
+    data: AnalysisData,
+    settings: AnalysisSettings,
+    res: AnalysisResult,
+    notes: list[str],
+    command: str | None,
+) -> dict[str, Any]:
+    """The content of results.json (JSON-ready)."""
+    doc = {
+        "version": __version__,
+        "command": command,
+        "input": {
+            "files": data.files,
+            "layout": "ADaM ADTTE" if data.mode == "adam" else "plain table",
+            "param": data.param,
+            "columns": data.columns,
+            "sources": data.sources,
+            "excluded": data.excluded,
+            "excluded_rows_total": int(sum(e["rows"] for e in data.excluded)),
+            "n_subjects": data.n,
+            "arms": {
+                "control": res.reference_arm,
+                "experimental": res.experimental_arm,
+                "reference": res.reference_arm,
+                "chosen_by": data.sources.get("arms"),
+            },
+            "strata": {"columns": list(data.strata_columns), "levels": list(data.stratum_labels)},
+            "causes": list(data.cause_labels),
+            "aval_derived_rows": data.aval_derived_rows,
+            "time_unit_input": data.unit,
+            "time_unit_results": "days",
+            "days_per_year": DAYS_PER_YEAR,
+        },
+        "settings": {
+            "milestone": {
+                "days": settings.milestone_days,
+                "years": settings.milestone_days / DAYS_PER_YEAR,
+                "given": settings.milestone_text,
+                "source": settings.milestone_source,
+            },
+            "milestones": [
+                {"days": d, "years": d / DAYS_PER_YEAR, "given": text}
+                for d, text in settings.all_milestones()
+            ],
+            "tau": {"given": settings.tau_text},
+            "confidence_level": settings.confidence_level,
+            "km_conf_type": settings.conf_type,
+            "cox_ties": "efron",
+        },
+        **analysis_json(res),
+        "headline": headline(res, data.param or "survival"),
+        "notes": notes,
+    }
+    return jsonable(doc)
+
+
+@dataclass(frozen=True)
+class AnalysisOutputs:
+    header: list[str]
+    tables: list[Table]
+    notes: list[str]
+    written: list[str]
+    document: dict[str, Any]
+
+
+def write_analysis(
+    out: Path,
+    data: AnalysisData,
+    settings: AnalysisSettings,
+    res: AnalysisResult,
+    *,
+    report: bool = False,
+    command: str | None = None,
+    title: str = "survtrial analyze",
+) -> AnalysisOutputs:
+    """Write results.json, the CSV tables, km_curves.csv and (``report``) the HTML page and
+    km.png/km.svg to ``out``; return what to print."""
+    out = files.output_dir(out)
+    notes = [*data.notes, *res.notes()]
+    header = header_lines(data, settings, res)
+    tables = build_tables(res, data)
+    doc = results_document(data, settings, res, notes, command)
+    files.write_text(out / "results.json", dumps(doc), "--out")
+    written = ["results.json"]
+    for t in tables:
+        write_csv(out / f"{t.name}.csv", t)
+        written.append(f"{t.name}.csv")
+    write_curves(out / "km_curves.csv", res)
+    written.append("km_curves.csv")
+    if report:
+        analysis_km_figure(res, data.param or "Survival", out / "km")
+        page = render(
+            "analysis.html.j2",
+            title=title,
+            version=__version__,
+            command=command or "",
+            header=header,
+            tables=tables,
+            notes=notes,
+            figure="km.svg",
+        )
+        files.write_text(out / "report.html", page, "--out")
+        written += ["report.html", "km.png", "km.svg"]
+    return AnalysisOutputs(header, tables, notes, written, doc)

@@ -1,0 +1,108 @@
+"""The data cut: the trial's data as they stand at a calendar cutoff, per replicate.
+
+Patients randomized after the cutoff are out; follow-up is censored at the cutoff or at loss to
+follow-up, whichever comes first. :func:`analysis_data` hands one replicate's cut data to
+:mod:`survtrial.analysis` as the same :class:`~survtrial.analysis.AnalysisData` a real data set
+gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survtrial.analysis import AnalysisData, AnalysisSettings
+from survtrial.protocol import Protocol
+from survtrial.trial.batch import TrialBatch
+from survtrial.units import DAYS_PER_YEAR
+
+
+@dataclass(frozen=True, slots=True)
+class CutData:
+    cut_day: np.ndarray  # (R,) calendar day of the cutoff
+    enrolled: np.ndarray  # (R, N) enrolled on or before the cutoff
+    in_data: np.ndarray  # (R, N) randomized on or before the cutoff
+    event_time: np.ndarray  # (R, N) days to the first event or censoring (the endpoint)
+    event: np.ndarray  # 0/1
+    cause: np.ndarray  # 0 censored, else 1 + index into outcomes.event_types
+    os_time: np.ndarray  # days to death or censoring
+    os_event: np.ndarray
+    ae_in_data: np.ndarray  # (R, N, n_ae) AE with onset on or before the cutoff
+
+
+def cut_data(b: TrialBatch, cut_day: np.ndarray) -> CutData:
+    c = np.asarray(cut_day, dtype=float).reshape(-1, 1)
+    in_data = b.randomized & (b.rand_day <= c)
+    potential = np.where(in_data, c - b.rand_day, 0.0)
+    censor = np.minimum(potential, b.ltfu_time)
+    ev = in_data & (b.event_time <= censor)
+    time = np.where(in_data, np.where(ev, b.event_time, censor), 0.0)
+    cause = np.where(ev, b.event_type + 1, 0)
+    dead = in_data & (b.death_time <= censor)
+    os_time = np.where(in_data, np.where(dead, b.death_time, censor), 0.0)
+    ae = b.ae_occurs & in_data[..., None] & (b.ae_day <= c[..., None])
+    return CutData(
+        cut_day=c[:, 0],
+        enrolled=b.enrolled & (b.enrol_day <= c),
+        in_data=in_data,
+        event_time=time,
+        event=ev.astype(np.int64),
+        cause=cause.astype(np.int64),
+        os_time=os_time,
+        os_event=dead.astype(np.int64),
+        ae_in_data=ae,
+    )
+
+
+def protocol_settings(p: Protocol) -> AnalysisSettings:
+    """The protocol's analysis plan as :class:`AnalysisSettings` (horizons in days)."""
+    a = p.analysis
+    years = a.milestone_days / DAYS_PER_YEAR
+    return AnalysisSettings(
+        milestone_days=float(a.milestone_days),
+        milestone_text=f"{years:.4g} years",
+        milestone_source="protocol",
+        tau_days=float(a.rmst_tau_days),
+        tau_text=f"{a.rmst_tau_days:g} days (protocol)",
+        confidence_level=a.confidence_level,
+        at_risk_years=tuple(float(y) for y in a.at_risk_years),
+        milestone_se=a.milestone_se,
+    )
+
+
+def analysis_data(b: TrialBatch, cd: CutData, row: int = 0) -> AnalysisData:
+    """Replicate ``row``'s randomized patients at the cut, one row each, for the analysis."""
+    p = b.protocol
+    m = cd.in_data[row]
+    arm = b.arm[row][m]
+    ids = np.flatnonzero(m)
+    occ = cd.ae_in_data[row][m]
+    terms = sorted({a.term for a in p.adverse_events})
+    pairs = []
+    for term in terms:
+        cols = [j for j, a in enumerate(p.adverse_events) if a.term == term]
+        who = np.flatnonzero(occ[:, cols].any(axis=1))
+        pairs.append(pd.DataFrame({"subject": ids[who], "term": term, "arm": arm[who]}))
+    ae = pd.concat(pairs, ignore_index=True) if pairs else None
+    return AnalysisData(
+        time_days=cd.event_time[row][m].astype(float),
+        event=cd.event[row][m],
+        arm=arm,
+        arm_labels=(p.control.name, p.experimental.name),
+        stratum=b.stratum[row][m],
+        stratum_labels=tuple(p.population.strata),
+        strata_columns=("STRATUM",),
+        cause=cd.cause[row][m],
+        cause_labels=tuple(e.name for e in p.outcomes.event_types),
+        subject=None,
+        unit="days",
+        sources={"arms": "protocol", "strata": "protocol", "unit": "simulation"},
+        columns={},
+        files=[],
+        excluded=[],
+        adverse_events=ae,
+        param=p.analysis.endpoint,
+        mode="simulated",
+    )

@@ -1,0 +1,151 @@
+"""Enrolment: arrivals from the accrual intensity (with ramp-up and periods), the population's
+characteristics and risk groups, and the CONSORT flow of exclusions up to randomization."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from survtrial.protocol import Protocol
+from survtrial.trial._rng import BlockStreams
+from survtrial.units import DAYS_PER_MONTH
+
+
+def protocol_day(p: Protocol, date: dt.date) -> int:
+    """Calendar day of ``date`` counted from the start of accrual."""
+    return (date - p.accrual.start).days
+
+
+def accrual_grid(p: Protocol, horizon_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Day grid 0..horizon and the cumulative expected enrolment Lambda(day) on it."""
+    days = np.arange(horizon_day + 1, dtype=float)
+    rate = np.full(days.shape, p.accrual.rate_per_month / DAYS_PER_MONTH)
+    rel = np.ones_like(days)
+    for period in p.accrual.periods:
+        rel[days >= protocol_day(p, period.start)] = period.relative_rate
+    rate = rate * rel
+    ramp = p.accrual.ramp_up_months * DAYS_PER_MONTH
+    if ramp > 0:
+        rate = rate * np.minimum(1.0, (days + 0.5) / ramp)
+    if p.accrual.end is not None:
+        rate[days >= protocol_day(p, p.accrual.end)] = 0.0
+    cum = np.concatenate([[0.0], np.cumsum(rate[:-1])])
+    return days, cum
+
+
+def randomized_share(p: Protocol) -> tuple[float, np.ndarray]:
+    """Probability that an enrolled patient is randomized, and the strata shares among them."""
+    common = np.prod([1.0 - e.probability for e in p.population.exclusions])
+    per = []
+    for g in p.population.groups:
+        if g.randomized:
+            keep = g.probability * common
+            for e in g.exclusions:
+                keep *= 1.0 - e.probability
+            per.append(keep)
+    per = np.array(per)
+    return float(per.sum()), per / per.sum()
+
+
+def capacity(p: Protocol) -> int:
+    """Patients to generate per replicate: enough to reach the accrual target or the horizon."""
+    horizon = protocol_day(p, p.monitoring.latest_final_date)
+    _, cum = accrual_grid(p, horizon)
+    share, _ = randomized_share(p)
+    need = min(cum[-1], p.accrual.target_randomized / share)
+    return int(np.ceil(need + 6.0 * np.sqrt(need) + 20))
+
+
+def truncated_lognormal(u: np.ndarray, spec) -> np.ndarray:
+    """Inverse CDF of a log-normal (median, log SD) truncated to [min, max], at uniforms ``u``."""
+    mu, sd = np.log(spec.median), spec.log_sd
+    lo = ndtr((np.log(spec.min) - mu) / sd) if spec.min > 0 else 0.0
+    hi = ndtr((np.log(spec.max) - mu) / sd)
+    q = np.clip(lo + u * (hi - lo), 1e-12, 1 - 1e-12)
+    x = np.exp(mu + sd * ndtri(q))
+    return np.clip(x, spec.min, np.nextafter(spec.max, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """Who was enrolled and randomized when, with their characteristics: arrays (R, N)."""
+
+    enrolled: np.ndarray
+    enrol_day: np.ndarray  # inf when not enrolled
+    age_years: np.ndarray
+    male: np.ndarray
+    wbc_per_ul: np.ndarray
+    group: np.ndarray  # index into population.groups
+    exclusion: np.ndarray  # -1: none; else index into ``exclusion_reasons``
+    exclusion_reasons: tuple[str, ...]
+    randomized: np.ndarray
+    stratum: np.ndarray  # -1 when not randomized
+    rand_day: np.ndarray  # inf when not randomized
+
+
+def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
+    """Arrivals of a Poisson process with the accrual intensity, then the CONSORT flow.
+
+    Accrual stops once the target number of randomized patients is reached (in enrolment order).
+    """
+    r = streams.n
+    pop = p.population
+    days, cum = accrual_grid(p, protocol_day(p, p.monitoring.latest_final_date))
+    arrivals = np.cumsum(streams.exponential(n), axis=1)
+    enrol_day = np.floor(np.interp(arrivals, cum, days, right=np.inf))
+    enrol_day[arrivals > cum[-1]] = np.inf
+
+    age = truncated_lognormal(streams.random(n), pop.age_years)
+    male = streams.random(n) < pop.male_fraction
+    wbc = truncated_lognormal(streams.random(n), pop.wbc_per_ul)
+    gprob = np.array([g.probability for g in pop.groups])
+    group = np.searchsorted(np.cumsum(gprob) / gprob.sum(), streams.random(n), side="right")
+    group = np.minimum(group, len(gprob) - 1)
+
+    reasons: list[str] = []
+    exclusion = np.full((r, n), -1, dtype=np.int64)
+    for gi, g in enumerate(pop.groups):
+        if not g.randomized:
+            reasons.append(g.not_randomized_reason)
+            exclusion[group == gi] = len(reasons) - 1
+    steps = []
+    for gi, g in enumerate(pop.groups):
+        for e in g.exclusions:
+            reasons.append(e.reason)
+            steps.append((gi, len(reasons) - 1, e.probability))
+    for e in pop.exclusions:
+        reasons.append(e.reason)
+        steps.append((-1, len(reasons) - 1, e.probability))
+    for gi, code, prob in steps:
+        u = streams.random(n)
+        hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
+        exclusion[hit] = code
+    candidate = (exclusion < 0) & np.isfinite(enrol_day)
+
+    before = np.cumsum(candidate, axis=1) - candidate
+    enrolled = np.isfinite(enrol_day) & (before < p.accrual.target_randomized)
+    randomized = candidate & enrolled
+    enrol_day = np.where(enrolled, enrol_day, np.inf)
+
+    group_to_stratum = np.array(
+        [pop.strata.index(g.name) if g.randomized else -1 for g in pop.groups]
+    )
+    stratum = np.where(randomized, group_to_stratum[group], -1)
+    delay = np.array([g.days_to_randomization for g in pop.groups])
+    rand_day = np.where(randomized, enrol_day + np.round(delay[group]), np.inf)
+    return Enrolment(
+        enrolled=enrolled,
+        enrol_day=enrol_day,
+        age_years=age,
+        male=male,
+        wbc_per_ul=wbc,
+        group=group,
+        exclusion=np.where(enrolled, exclusion, -1),
+        exclusion_reasons=tuple(reasons),
+        randomized=randomized,
+        stratum=stratum,
+        rand_day=rand_day,
+    )

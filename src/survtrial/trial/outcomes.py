@@ -1,0 +1,102 @@
+"""Outcomes: competing first events from cause-specific piecewise-constant hazards (optional cure
+fractions), death after a non-fatal first event, and loss to follow-up.
+
+Each cause k has a latent time T_k with cumulative hazard H_k(t) = E_k, E_k ~ Exp(1) (inverse
+transform); the first event is the smallest T_k. Times are whole days (at least 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from survtrial.protocol import Protocol
+from survtrial.trial._rng import BlockStreams
+from survtrial.units import DAYS_PER_YEAR
+
+
+def hazard_tensor(p: Protocol) -> tuple[np.ndarray, np.ndarray]:
+    """Hazards per day [arm, stratum, event, interval] and cure fractions [arm, stratum, event].
+
+    Arm index 0 is the control arm, 1 the experimental arm.
+    """
+    arms = [p.control.name, p.experimental.name]
+    strata = p.population.strata
+    events = [e.name for e in p.outcomes.event_types]
+    n_int = len(p.outcomes.interval_starts_days)
+    h = np.zeros((2, len(strata), len(events), n_int))
+    cure = np.zeros((2, len(strata), len(events)))
+    for hz in p.outcomes.hazards:
+        for a, arm in enumerate(arms):
+            if hz.arm not in ("*", arm):
+                continue
+            for s, st in enumerate(strata):
+                if hz.stratum not in ("*", st):
+                    continue
+                k = events.index(hz.event)
+                h[a, s, k] = np.asarray(hz.per_year) / DAYS_PER_YEAR
+                cure[a, s, k] = hz.cure_fraction
+    return h, cure
+
+
+def piecewise_inverse(e: np.ndarray, starts: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Time at which the cumulative piecewise-constant hazard reaches ``e``.
+
+    ``rates`` has shape e.shape + (J,), hazards per interval starting at ``starts``.
+    """
+    widths = np.diff(starts)
+    cum = np.zeros(rates.shape)
+    cum[..., 1:] = np.cumsum(rates[..., :-1] * widths, axis=-1)
+    j = (e[..., None] >= cum).sum(axis=-1) - 1
+    r = np.take_along_axis(rates, j[..., None], axis=-1)[..., 0]
+    c = np.take_along_axis(cum, j[..., None], axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = starts[j] + (e - c) / r
+    return np.where(r > 0, t, np.inf)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    event_time: np.ndarray  # days from randomization to the first event (inf: none)
+    event_type: np.ndarray  # index into outcomes.event_types, -1: none
+    death_time: np.ndarray  # days from randomization to death (inf: none)
+    ltfu_time: np.ndarray  # days from randomization to loss to follow-up (inf: none)
+
+
+def outcomes(
+    p: Protocol, streams: BlockStreams, arm: np.ndarray, stratum: np.ndarray, randomized
+) -> Outcomes:
+    r, n = arm.shape
+    h, cure = hazard_tensor(p)
+    starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
+    a_idx, s_idx = np.maximum(arm, 0), np.maximum(stratum, 0)
+    n_ev = h.shape[2]
+    latent = np.empty((n_ev, r, n))
+    for k in range(n_ev):
+        e = streams.exponential(n)
+        rates = h[a_idx, s_idx, k]  # (R, N, J)
+        t = piecewise_inverse(e, starts, rates)
+        cured = streams.random(n) < cure[a_idx, s_idx, k]
+        latent[k] = np.where(cured, np.inf, t)
+    event_type = np.argmin(latent, axis=0)
+    event_time = np.min(latent, axis=0)
+    event_type = np.where(np.isfinite(event_time) & randomized, event_type, -1)
+    event_time = np.where(randomized, np.ceil(event_time), np.inf)
+    event_time = np.maximum(event_time, 1.0)
+
+    is_death = np.array([e.death for e in p.outcomes.event_types])
+    post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
+    e_post = streams.exponential(n)
+    after = np.ceil(e_post / post) if post > 0 else np.full((r, n), np.inf)
+    has = event_type >= 0
+    death_time = np.where(
+        has & is_death[np.maximum(event_type, 0)],
+        event_time,
+        np.where(has, event_time + np.maximum(after, 1.0), np.inf),
+    )
+    lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
+    e_lf = streams.exponential(n)
+    ltfu = np.ceil(e_lf / lf) if lf > 0 else np.full((r, n), np.inf)
+    ltfu = np.where(randomized, np.maximum(ltfu, 1.0), np.inf)
+    return Outcomes(event_time, event_type, death_time, ltfu)

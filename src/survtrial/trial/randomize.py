@@ -1,0 +1,107 @@
+"""Randomization, in order of randomization day within each replicate: stratified permuted
+blocks of random sizes, or Pocock-Simon minimization (Pocock and Simon, Biometrics 1975)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from survtrial.protocol import Protocol
+from survtrial.trial._rng import BlockStreams
+from survtrial.trial.enrol import Enrolment
+
+
+def permuted_block_sequences(
+    streams: BlockStreams, p: Protocol, n_cells: int, length: int
+) -> np.ndarray:
+    """Treatment sequences (R, n_cells, length) from permuted blocks of random sizes."""
+    sizes = np.asarray(p.randomization.block_sizes)
+    ratio = np.array([p.control.ratio, p.experimental.ratio])
+    unit = int(ratio.sum())
+    bmax = int(sizes.max())
+    n_blocks = length // int(sizes.min()) + 1
+    r = streams.n
+    size = sizes[streams.integers(len(sizes), n_cells, n_blocks)]  # (R, C, B)
+    pos = np.arange(bmax)
+    # within a block of size s, the first s * ratio[0] / unit positions are control
+    n_ctrl = size * ratio[0] // unit
+    base = (pos[None, None, None, :] >= n_ctrl[..., None]).astype(np.int8)
+    keys = streams.random(n_cells, n_blocks, bmax)
+    keys = np.where(pos[None, None, None, :] < size[..., None], keys, 2.0)
+    order = np.argsort(keys, axis=-1, kind="stable")
+    arm = np.take_along_axis(base, order, axis=-1)
+    valid = np.take_along_axis(pos[None, None, None, :] < size[..., None], order, axis=-1)
+    arm = arm.reshape(r, n_cells, -1)
+    valid = valid.reshape(r, n_cells, -1)
+    # compact: valid entries first, in order
+    idx = np.argsort(~valid, axis=-1, kind="stable")
+    seq = np.take_along_axis(arm, idx, axis=-1)[..., :length]
+    return seq
+
+
+def minimization(
+    streams: BlockStreams, p: Protocol, factors: np.ndarray, order: np.ndarray, active: np.ndarray
+) -> np.ndarray:
+    """Pocock-Simon minimization through arrivals (loop over patients, vectorized over R).
+
+    ``factors`` (R, N, F) integer levels; ``order`` the arrival order per replicate; ``active``
+    who is randomized. Ties and the non-best choice are random; the best arm is taken with
+    probability ``minimization_p_best``.
+    """
+    r, n, f = factors.shape
+    n_levels = int(factors.max()) + 1 if factors.size else 1
+    counts = np.zeros((r, f, n_levels, 2))
+    arm = np.full((r, n), -1, dtype=np.int64)
+    u = streams.random(n)
+    tie = streams.random(n)
+    rows = np.arange(r)
+    for i in range(n):
+        who = order[:, i]
+        act = active[rows, who]
+        lev = factors[rows, who]  # (R, F)
+        c = counts[rows[:, None], np.arange(f)[None, :], lev]  # (R, F, 2)
+        imbalance = np.empty((r, 2))
+        for a in (0, 1):
+            c2 = c.copy()
+            c2[..., a] += 1
+            imbalance[:, a] = np.abs(c2[..., 1] - c2[..., 0]).sum(axis=1)
+        best = np.where(
+            imbalance[:, 0] == imbalance[:, 1],
+            (tie[:, i] < 0.5).astype(np.int64),
+            np.argmin(imbalance, axis=1),
+        )
+        choice = np.where(u[:, i] < p.randomization.minimization_p_best, best, 1 - best)
+        choice = np.where(act, choice, -1)
+        arm[rows, who] = choice
+        for j in range(f):
+            np.add.at(counts, (rows[act], j, lev[act, j], choice[act]), 1)
+    return arm
+
+
+def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
+    """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized."""
+    r, n = e.enrolled.shape
+    order = np.argsort(e.rand_day, axis=1, kind="stable")
+    if p.randomization.method == "permuted_blocks":
+        cell = np.zeros((r, n), dtype=np.int64)
+        n_cells = 1
+        n_strata = len(p.population.strata)
+        for fac in p.randomization.stratify_by:
+            lev, k = (e.stratum, n_strata) if fac == "risk_group" else (e.male.astype(int), 2)
+            cell = cell * k + np.maximum(lev, 0)
+            n_cells *= k
+        rows = np.arange(r)[:, None]
+        cell_o = cell[rows, order]
+        act_o = e.randomized[rows, order]
+        onehot = (cell_o[..., None] == np.arange(n_cells)) & act_o[..., None]
+        rank_o = (np.cumsum(onehot, axis=1) - 1)[rows, np.arange(n)[None, :], cell_o]
+        length = n  # fixed by the protocol, so that the draws do not depend on the chunk
+        seq = permuted_block_sequences(streams, p, n_cells, length)
+        arm_o = seq[rows, cell_o, np.clip(rank_o, 0, length - 1)]
+        arm = np.full((r, n), -1, dtype=np.int64)
+        arm[rows, order] = np.where(act_o, arm_o, -1)
+        return arm
+    facs = [
+        np.maximum(e.stratum, 0) if fac == "risk_group" else e.male.astype(int)
+        for fac in p.randomization.minimization_factors or ["risk_group"]
+    ]
+    return minimization(streams, p, np.stack(facs, axis=-1), order, e.randomized)
