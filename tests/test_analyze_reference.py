@@ -47,6 +47,8 @@ def _run(tmp_path_factory, name: str) -> dict:
         "365.25d",
         "--tau",
         "600d",
+        "--conf-type",  # the fixture's survfit(conf.type = "log-log"); the default is R's "log"
+        "log-log",
         "--out",
         str(out),
     ]
@@ -84,7 +86,9 @@ def test_input_counts(ours):
     assert ours["n"] == r["n"]
     assert ours["input"]["excluded_rows_total"] == r["excluded_rows"] == 240
     assert ours["input"]["excluded"][0]["reason"].startswith("PARAMCD is not DFS")
-    assert ours["input"]["arms"] == {"control": "Control", "experimental": "Drug X"}
+    arms = ours["input"]["arms"]
+    assert (arms["control"], arms["experimental"]) == ("Control", "Drug X")
+    assert arms["reference"] == ours["reference_arm"] == "Control"
     assert ours["input"]["time_unit_input"] == "days"
 
 

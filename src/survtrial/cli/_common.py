@@ -39,18 +39,15 @@ def console():
     return Console(width=max(Console().width, 110))
 
 
-def command_line() -> str:
+def command_line(ctx: typer.Context) -> str:
     """The running command as typed: its name and every option that differs from its default,
-    read from Click's context (so a new option needs no change here)."""
-    import click
-
-    ctx = click.get_current_context()
+    read from the command's context (so a new option needs no change here)."""
     words = [ctx.command_path]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
         if value is None or value == param.default or param.name == "help":
             continue
-        if isinstance(param, click.Argument):
+        if param.param_type_name == "argument":
             words += [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
             continue
         flag = max(param.opts, key=len)

@@ -26,6 +26,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 @user_errors
 def analyze_command(
+    ctx: typer.Context,
     data: Annotated[
         Path,
         typer.Argument(
@@ -132,7 +133,7 @@ def analyze_command(
         ae_grade_min=ae_grade_min,
     )
     settings = analysis_settings(_split(milestone) or None, tau, level, conf_type)
-    command = command_line()
+    command = command_line(ctx)
     t0 = _time.perf_counter()
     loaded = load(opts)
     t_read = _time.perf_counter() - t0

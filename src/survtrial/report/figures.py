@@ -111,7 +111,7 @@ def km_figure(
              transform=tab.get_yaxis_transform())
     shown = [y for y in at_risk_years if y <= xmax_years * 1.02]
     for i, row in enumerate(at_risk_rows):
-        tab.text(-0.01, i, row.label, color=row.colour, fontsize=7.5, ha="right", va="center",
+        tab.text(-0.05, i, row.label, color=row.colour, fontsize=7.5, ha="right", va="center",
                  transform=tab.get_yaxis_transform())
         for y, v in zip(at_risk_years, row.values, strict=True):
             if y in shown:

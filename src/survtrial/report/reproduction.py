@@ -126,14 +126,14 @@ def reproduction_km_figure(rep, out_stem: Path) -> list[Path]:
     rows = []
     for arm in arms:
         sim = [f"{np.median(run.summary[_at_risk_key(y, arm.name)]):.0f}" for y in years]
-        rows.append(AtRiskRow(f"{arm.label} (simulated median)", colour[arm.name], sim))
+        rows.append(AtRiskRow(f"{arm.name}, simulated", colour[arm.name], sim))
         pub_n = rep.published_curves.at_risk
         if pub_n:
-            rows.append(AtRiskRow(f"{arm.label} (published)", colour[arm.name],
+            rows.append(AtRiskRow(f"{arm.name}, published", colour[arm.name],
                                   [pub_n.get((arm.name, y), "-") for y in years]))
     return km_figure(
         curves, years, rows,
-        title=f"{p.trial.title}: {endpoint} by arm, {rep.replicates} simulated trials",
+        title=f"{p.trial.id.upper()}: {endpoint} by arm, median of {rep.replicates} simulated trials",
         ylabel=f"{endpoint} (%)",
         xmax_years=max(xmax, max(years, default=0.0)),
         out_stem=out_stem,
