@@ -1,8 +1,8 @@
 """Trial protocols: a declarative TOML description validated by pydantic.
 
 :func:`load_protocol` reads a file, :func:`load_builtin` a protocol shipped with the package
-(``survtrial.protocol.builtin``); errors raise :class:`survtrial.InputError` naming the key
-and line.
+(``survtrial.protocol.builtin``); :func:`with_override` changes one key and validates again.
+Errors raise :class:`survtrial.InputError` naming each key and its line.
 """
 
 from survtrial.protocol._load import (
@@ -12,8 +12,10 @@ from survtrial.protocol._load import (
     load_builtin,
     load_protocol,
     parse_protocol,
+    validate_data,
 )
 from survtrial.protocol._models import Protocol
+from survtrial.protocol.overrides import parse_vary, with_override, with_overrides
 
 __all__ = [
     "Protocol",
@@ -23,4 +25,8 @@ __all__ = [
     "load_builtin",
     "load_protocol",
     "parse_protocol",
+    "parse_vary",
+    "validate_data",
+    "with_override",
+    "with_overrides",
 ]

@@ -1,15 +1,19 @@
 """Pydantic models of a trial protocol: a declarative description, validated on load.
 
 Every rate in a protocol file carries its unit in the key (``_per_year``, ``_days``,
-``_per_month``); :mod:`survtrial.trial` converts to days at its edge. Cross-field rules raise
-``ValueError("@key: message")``: the loader turns ``@key`` into the full dotted key and its line.
+``_per_month``); :mod:`survtrial.trial` converts to days at its edge. Types are strict: a
+quoted number, a quoted date or ``true`` where a number is expected is refused (a TOML integer
+is still accepted where a float is expected). Cross-field rules collect every problem and raise
+one ``ValueError`` with a line ``@key: message`` per problem: the loader turns each ``@key``
+into the full dotted key and its line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,7 +25,21 @@ _SUM_TOL = 1e-6
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Problems:
+    """Cross-field problems of one model, raised together as ``@key: message`` lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.lines.append(f"@{key}: {message}")
+
+    def raise_any(self) -> None:
+        if self.lines:
+            raise ValueError("\n".join(self.lines))
 
 
 class Trial(_Model):
@@ -81,24 +99,27 @@ class Population(_Model):
 
     @model_validator(mode="after")
     def _groups(self) -> Population:
+        problems = _Problems()
         total = sum(g.probability for g in self.groups)
         if abs(total - 1.0) > _SUM_TOL:
-            raise ValueError(f"@groups: probabilities sum to {total:.6g}, they must sum to 1")
+            problems.add("groups", f"probabilities sum to {total:.6g}, they must sum to 1")
         names = [g.name for g in self.groups]
         if len(set(names)) != len(names):
-            raise ValueError("@groups: group names must be distinct")
+            problems.add("groups", "group names must be distinct")
         for i, g in enumerate(self.groups):
             if g.randomized:
                 keep = g.probability
                 for e in [*g.exclusions, *self.exclusions]:
                     keep *= 1.0 - e.probability
                 if keep <= 0:
-                    raise ValueError(
-                        f"@groups[{i}].probability: stratum {g.name!r} has no patients "
-                        "(probability 0 or every candidate excluded)"
+                    problems.add(
+                        f"groups[{i}].probability",
+                        f"stratum {g.name!r} has no patients "
+                        "(probability 0 or every candidate excluded)",
                     )
         if not any(g.randomized for g in self.groups):
-            raise ValueError("@groups: no group is randomized")
+            problems.add("groups", "no group is randomized")
+        problems.raise_any()
         return self
 
     @property
@@ -121,15 +142,17 @@ class Accrual(_Model):
 
     @model_validator(mode="after")
     def _periods(self) -> Accrual:
+        problems = _Problems()
         last = self.start
         for i, p in enumerate(self.periods):
             if p.start < last:
-                raise ValueError(
-                    f"@periods[{i}].start: periods must be in date order, from accrual.start on"
+                problems.add(
+                    f"periods[{i}].start", "periods must be in date order, from accrual.start on"
                 )
-            last = p.start
+            last = max(last, p.start)
         if self.end is not None and self.end <= self.start:
-            raise ValueError("@end: must be after start")
+            problems.add("end", "must be after start")
+        problems.raise_any()
         return self
 
 
@@ -171,12 +194,14 @@ class GrowthReference(_Model):
 
     @model_validator(mode="after")
     def _lengths(self) -> GrowthReference:
+        problems = _Problems()
         n = len(self.age_years)
         if any(b <= a for a, b in pairwise(self.age_years)):
-            raise ValueError("@age_years: must be strictly increasing")
+            problems.add("age_years", "must be strictly increasing")
         for key in ("height_cm_male", "height_cm_female", "weight_kg_male", "weight_kg_female"):
             if len(getattr(self, key)) != n:
-                raise ValueError(f"@{key}: needs {n} values, one per age in age_years")
+                problems.add(key, f"needs {n} values, one per age in age_years")
+        problems.raise_any()
         return self
 
 
@@ -212,23 +237,25 @@ class Outcomes(_Model):
 
     @model_validator(mode="after")
     def _shape(self) -> Outcomes:
+        problems = _Problems()
         starts = self.interval_starts_days
         if starts[0] != 0:
-            raise ValueError("@interval_starts_days: the first interval must start at day 0")
+            problems.add("interval_starts_days", "the first interval must start at day 0")
         if any(b <= a for a, b in pairwise(starts)):
-            raise ValueError("@interval_starts_days: must be strictly increasing")
+            problems.add("interval_starts_days", "must be strictly increasing")
         names = [e.name for e in self.event_types]
         if len(set(names)) != len(names):
-            raise ValueError("@event_types: event names must be distinct")
+            problems.add("event_types", "event names must be distinct")
         for i, h in enumerate(self.hazards):
             if h.event not in names:
-                raise ValueError(f"@hazards[{i}].event: {h.event!r} is not an event type")
+                problems.add(f"hazards[{i}].event", f"{h.event!r} is not an event type")
             if len(h.per_year) != len(starts):
-                raise ValueError(
-                    f"@hazards[{i}].per_year: needs {len(starts)} values, one per interval"
+                problems.add(
+                    f"hazards[{i}].per_year", f"needs {len(starts)} values, one per interval"
                 )
             if h.cure_fraction > 0 and self.model != "cure_mixture":
-                raise ValueError(f"@hazards[{i}].cure_fraction: needs model = 'cure_mixture'")
+                problems.add(f"hazards[{i}].cure_fraction", "needs model = 'cure_mixture'")
+        problems.raise_any()
         return self
 
 
@@ -242,6 +269,11 @@ class AdverseEvent(_Model):
 
 
 class Look(_Model):
+    """One analysis: at a calendar date, or when a number of events has been observed.
+
+    The final look may give neither: it then takes place at ``monitoring.planned_events``.
+    """
+
     name: Name
     date: dt.date | None = None
     events: Annotated[int, Field(gt=0)] | None = None
@@ -249,7 +281,10 @@ class Look(_Model):
     @model_validator(mode="after")
     def _one(self) -> Look:
         if (self.date is None) == (self.events is None):
-            raise ValueError("@date: give exactly one of date or events for a look")
+            raise ValueError(
+                "@date: give exactly one of date or events for a look "
+                "(only the final look may give neither: it is then at planned_events)"
+            )
         return self
 
 
@@ -263,6 +298,55 @@ class Monitoring(_Model):
     looks: list[Look] = Field(min_length=1)
     latest_final_date: dt.date
 
+    @model_validator(mode="before")
+    @classmethod
+    def _final_look_at_planned_events(cls, data: Any) -> Any:
+        """A final look with neither date nor events is at ``planned_events``."""
+        if not isinstance(data, Mapping):
+            return data
+        looks, planned = data.get("looks"), data.get("planned_events")
+        if not (isinstance(looks, list) and looks and isinstance(looks[-1], Mapping)):
+            return data
+        final = looks[-1]
+        if final.get("date") is None and final.get("events") is None:
+            # an invalid planned_events is reported on its own; the placeholder 1 only keeps
+            # the final look from repeating that problem (validation fails in any case)
+            events = planned if type(planned) is int and planned > 0 else 1
+            data = {**data, "looks": [*looks[:-1], {**final, "events": events}]}
+        return data
+
+    @model_validator(mode="after")
+    def _looks_in_order(self) -> Monitoring:
+        problems = _Problems()
+        last_events: tuple[int, int] | None = None
+        last_date: tuple[int, dt.date] | None = None
+        for i, look in enumerate(self.looks):
+            if look.events is not None:
+                if look.events > self.planned_events:
+                    problems.add(
+                        f"looks[{i}].events",
+                        f"{look.events} events exceed monitoring.planned_events "
+                        f"({self.planned_events})",
+                    )
+                    continue  # one problem per look; later looks are compared with valid ones
+                if last_events is not None and look.events <= last_events[1]:
+                    problems.add(
+                        f"looks[{i}].events",
+                        f"looks must be in order of increasing events: {look.events} after "
+                        f"{last_events[1]} at looks[{last_events[0]}]",
+                    )
+                last_events = (i, look.events)
+            if look.date is not None:
+                if last_date is not None and look.date <= last_date[1]:
+                    problems.add(
+                        f"looks[{i}].date",
+                        f"looks must be in date order: {look.date} after {last_date[1]} at "
+                        f"looks[{last_date[0]}]",
+                    )
+                last_date = (i, look.date)
+        problems.raise_any()
+        return self
+
 
 class Analysis(_Model):
     endpoint: Name = "DFS"
@@ -274,10 +358,25 @@ class Analysis(_Model):
     confidence_level: Annotated[float, Field(gt=0, lt=1)] = 0.95
 
 
-class Published(_Model):
-    """Published figures, for calibration and display only: never read by the analysis."""
+class Published(_Model, Mapping[str, float]):
+    """Published figures, for calibration and display only: never read by the analysis.
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    A mapping of the numeric values by name (``published["dfs3_blinatumomab"]``); ``decision``
+    is the published monitoring decision at the first interim analysis, as text, if any.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    __pydantic_extra__: dict[str, float] = Field(init=False)
+    decision: str | None = None
+
+    def __getitem__(self, key: str) -> float:
+        return self.__pydantic_extra__[key]
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(self.__pydantic_extra__)
+
+    def __len__(self) -> int:
+        return len(self.__pydantic_extra__)
 
 
 class Protocol(_Model):
@@ -292,72 +391,90 @@ class Protocol(_Model):
     adverse_events: list[AdverseEvent] = []
     monitoring: Monitoring
     analysis: Analysis
-    published: dict[str, float] = {}
+    published: Published = Field(default_factory=Published)
     data_files: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _cross(self) -> Protocol:
+        problems = _Problems()
         arms = [a.name for a in self.arms]
         if len(set(arms)) != len(arms):
-            raise ValueError("@arms: arm names must be distinct")
+            problems.add("arms", "arm names must be distinct")
         roles = sorted(a.role for a in self.arms)
         if roles != ["control", "experimental"]:
-            raise ValueError("@arms: need one arm with role 'control' and one 'experimental'")
+            problems.add("arms", "need one arm with role 'control' and one 'experimental'")
         strata = self.population.strata
         total = sum(a.ratio for a in self.arms)
         for i, b in enumerate(self.randomization.block_sizes):
             if b % total:
-                raise ValueError(
-                    f"@randomization.block_sizes[{i}]: block size {b} is not a multiple of "
-                    f"the allocation ratio sum {total}"
+                problems.add(
+                    f"randomization.block_sizes[{i}]",
+                    f"block size {b} is not a multiple of the allocation ratio sum {total}",
                 )
         # every event type must have a hazard for every arm and stratum, exactly once
         seen: dict[tuple[str, str, str], int] = {}
         for i, h in enumerate(self.outcomes.hazards):
             if h.arm != "*" and h.arm not in arms:
-                raise ValueError(f"@outcomes.hazards[{i}].arm: {h.arm!r} is not an arm")
+                problems.add(f"outcomes.hazards[{i}].arm", f"{h.arm!r} is not an arm")
+                continue
             if h.stratum != "*" and h.stratum not in strata:
-                raise ValueError(
-                    f"@outcomes.hazards[{i}].stratum: {h.stratum!r} is not a randomized group"
+                problems.add(
+                    f"outcomes.hazards[{i}].stratum", f"{h.stratum!r} is not a randomized group"
                 )
+                continue
+            duplicate = False
             for a in arms if h.arm == "*" else [h.arm]:
                 for s in strata if h.stratum == "*" else [h.stratum]:
                     key = (h.event, a, s)
-                    if key in seen:
-                        raise ValueError(
-                            f"@outcomes.hazards[{i}]: duplicates hazards[{seen[key]}] for "
-                            f"event {h.event!r}, arm {a!r}, stratum {s!r}"
+                    if key in seen and not duplicate:
+                        duplicate = True  # one report per hazard entry
+                        problems.add(
+                            f"outcomes.hazards[{i}]",
+                            f"duplicates hazards[{seen[key]}] for event {h.event!r}, "
+                            f"arm {a!r}, stratum {s!r}",
                         )
-                    seen[key] = i
+                    seen.setdefault(key, i)
         for e in self.outcomes.event_types:
             for a in arms:
                 for s in strata:
                     if (e.name, a, s) not in seen:
-                        raise ValueError(
-                            f"@outcomes.hazards: no hazard for event {e.name!r}, arm {a!r}, "
-                            f"stratum {s!r}"
+                        problems.add(
+                            "outcomes.hazards",
+                            f"no hazard for event {e.name!r}, arm {a!r}, stratum {s!r}",
                         )
         phases = {p.name for a in self.arms for p in a.phases}
         for i, ae in enumerate(self.adverse_events):
             if ae.phase not in phases:
-                raise ValueError(f"@adverse_events[{i}].phase: {ae.phase!r} is not a phase")
+                problems.add(f"adverse_events[{i}].phase", f"{ae.phase!r} is not a phase")
             if ae.arm != "*" and ae.arm not in arms:
-                raise ValueError(f"@adverse_events[{i}].arm: {ae.arm!r} is not an arm")
+                problems.add(f"adverse_events[{i}].arm", f"{ae.arm!r} is not an arm")
             if ae.stratum != "*" and ae.stratum not in strata:
-                raise ValueError(f"@adverse_events[{i}].stratum: {ae.stratum!r} is not a stratum")
+                problems.add(f"adverse_events[{i}].stratum", f"{ae.stratum!r} is not a stratum")
         if self.analysis.cif_event not in {e.name for e in self.outcomes.event_types}:
-            raise ValueError("@analysis.cif_event: not an event type")
+            problems.add("analysis.cif_event", f"{self.analysis.cif_event!r} is not an event type")
         for i, look in enumerate(self.monitoring.looks):
             if look.date is not None and look.date <= self.accrual.start:
-                raise ValueError(
-                    f"@monitoring.looks[{i}].date: analysis on {look.date} is not after the "
-                    f"first enrolment ({self.accrual.start})"
+                problems.add(
+                    f"monitoring.looks[{i}].date",
+                    f"analysis on {look.date} is not after the first enrolment "
+                    f"({self.accrual.start})",
                 )
         if self.monitoring.latest_final_date <= self.accrual.start:
-            raise ValueError("@monitoring.latest_final_date: must be after accrual.start")
+            problems.add("monitoring.latest_final_date", "must be after accrual.start")
         if self.monitoring.alpha_spending in ("HSD", "KD") and self.monitoring.alpha_gamma is None:
-            raise ValueError("@monitoring.alpha_gamma: required for HSD and KD spending")
+            problems.add("monitoring.alpha_gamma", "required for HSD and KD spending")
+        problems.raise_any()
         return self
+
+    @property
+    def published_values(self) -> dict[str, float]:
+        """The published numeric figures by name (percent, days, counts, ratios)."""
+        return dict(self.published)
+
+    @property
+    def published_decision(self) -> str | None:
+        """The published monitoring decision at the first interim analysis, if any."""
+        return self.published.decision
 
     @property
     def control(self) -> Arm:
