@@ -10,6 +10,7 @@ import typer
 
 from survtrial import __version__
 from survtrial._errors import InputError
+from survtrial.cli._common import PlainHelpCommand
 from survtrial.cli.analyze import analyze_command
 from survtrial.cli.design import design
 from survtrial.cli.reconstruct import reconstruct_command
@@ -20,14 +21,15 @@ app = typer.Typer(
     help="Design, simulate, monitor and analyse randomized time-to-event clinical trials.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     add_completion=False,
 )
-app.command("design")(design)
-app.command("reproduce")(reproduce_command)
-app.command("run")(run_command)
-app.command("protocols")(protocols_command)
-app.command("reconstruct")(reconstruct_command)
-app.command("analyze")(analyze_command)
+app.command("design", cls=PlainHelpCommand)(design)
+app.command("reproduce", cls=PlainHelpCommand)(reproduce_command)
+app.command("run", cls=PlainHelpCommand)(run_command)
+app.command("protocols", cls=PlainHelpCommand)(protocols_command)
+app.command("reconstruct", cls=PlainHelpCommand)(reconstruct_command)
+app.command("analyze", cls=PlainHelpCommand)(analyze_command)
 
 
 def _version(value: bool) -> None:

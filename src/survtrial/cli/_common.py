@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+import typer.core
 
 from survtrial._errors import InputError
 
@@ -59,3 +60,39 @@ def command_line(ctx: typer.Context) -> str:
         else:
             words += [flag, str(value)]
     return " ".join(shlex.quote(w) for w in words)
+
+
+class PlainHelpCommand(typer.core.TyperCommand):
+    """A command whose help reads like a classic Unix tool's: ``NAME`` for an argument (no
+    braces, no ``<str>``) and ``--out DIR`` / ``--level FLOAT`` for an option's value."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.param_type_name == "argument":
+                if param.metavar is None:
+                    param.metavar = param.name.upper()
+                param.__class__ = _PlainArgument
+            elif param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = _value_name(param)
+
+
+_VALUE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "path": "PATH"}
+
+
+def _value_name(param: Any) -> str:
+    """TEXT, INTEGER, FLOAT or PATH, from the option's type (Click's classic names)."""
+    if hasattr(param, "bare_type"):  # Typer >= 0.2x keeps its own type descriptor
+        name = param.bare_type().removeprefix("list[").removesuffix("]")
+    else:
+        name = getattr(getattr(param, "type", None), "name", "value")
+    return _VALUE_NAMES.get(name.lower(), name.upper())
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    def display_type_rich(self, ctx: Any) -> None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")

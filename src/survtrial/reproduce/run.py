@@ -72,15 +72,6 @@ class Reproduction:
     elapsed_seconds: float
 
 
-def _published_decision(p: Protocol) -> str | None:
-    return getattr(p, "published_decision", None)
-
-
-def _published_values(p: Protocol) -> dict[str, float]:
-    values = getattr(p, "published_values", None)
-    return dict(values if values is not None else p.published)
-
-
 def published_curves(p: Protocol) -> PublishedCurves:
     """The digitized curves (``data_files`` ``<endpoint>_<arm>``) and numbers at risk
     (``numbers_at_risk``: endpoint, arm, year, n_at_risk) of a built-in protocol."""
@@ -136,7 +127,7 @@ def reproduce(
     """
     import time
 
-    from survtrial.protocol.overrides import parse_vary, with_override
+    from survtrial.protocol import parse_vary, with_override
 
     if replicates < 2:
         raise InputError(f"--replicates: need at least 2, got {replicates}")
@@ -146,7 +137,7 @@ def reproduce(
         raise InputError(f"--workers: need at least 1, got {workers}")
     protocol = parse_protocol(text, source)
     varies = [parse_vary(v) for v in vary]
-    variants = [(k, v, with_override(text, source, k, v)) for k, vals in varies for v in vals]
+    variants = [(k, v, with_override(text, k, v, source)) for k, vals in varies for v in vals]
     total = replicates * (1 + len(variants))
     t0 = time.perf_counter()
     base = [0]
@@ -172,8 +163,8 @@ def reproduce(
         seed=seed,
         replicates=replicates,
         run=run,
-        rows=compare(_published_values(protocol), first, run.summary, ep),
-        interim=interim_summary(run.interim, _published_decision(protocol)),
+        rows=compare(protocol.published_values, first, run.summary, ep),
+        interim=interim_summary(run.interim, protocol.published_decision),
         variants=tuple(rows_v),
         published_curves=published_curves(protocol),
         elapsed_seconds=elapsed,
