@@ -80,7 +80,12 @@ def _run(
     from survtrial.reproduce import reproduce
     from survtrial.trial import cut_data
 
+    from survtrial.protocol import parse_protocol
+
     text, source, name = _protocol_text(protocol, builtin_only)
+    # the folder is checked before the simulation, so that a bad --out fails at once
+    trial_id = parse_protocol(text, source).trial.id
+    folder = output_dir(out if out is not None else Path(f"{trial_id}-out"))
     with Progress(
         TextColumn("simulating trials"),
         BarColumn(),
@@ -97,7 +102,6 @@ def _run(
             text, source, name, seed=seed, replicates=replicates, vary=tuple(vary or ()),
             workers=workers, progress=progress,
         )
-    folder = output_dir(out if out is not None else Path(f"{rep.protocol.trial.id}-out"))
     written = write_reproduction(rep, folder)
     run = rep.run
     adam = write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day), folder, 0)
