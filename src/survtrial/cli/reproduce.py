@@ -75,12 +75,11 @@ def _run(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from survtrial.io.adam import write_adam
+    from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
     from survtrial.report.reproduction import print_reproduction, write_reproduction
     from survtrial.reproduce import reproduce
     from survtrial.trial import cut_data
-
-    from survtrial.protocol import parse_protocol
 
     text, source, name = _protocol_text(protocol, builtin_only)
     # the folder is checked before the simulation, so that a bad --out fails at once
