@@ -133,7 +133,7 @@ def reproduction_km_figure(rep, out_stem: Path) -> list[Path]:
                                   [pub_n.get((arm.name, y), "-") for y in years]))
     return km_figure(
         curves, years, rows,
-        title=f"{p.trial.id.upper()}: {endpoint} by arm, median of {rep.replicates} simulated trials",
+        title=f"{p.trial.id.upper()}: {endpoint} by arm, {rep.replicates} simulated trials",
         ylabel=f"{endpoint} (%)",
         xmax_years=max(xmax, max(years, default=0.0)),
         out_stem=out_stem,
