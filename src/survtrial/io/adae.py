@@ -8,19 +8,16 @@ treatment neither compared arm) are counted, file by file, like every other excl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from survtrial._errors import InputError
 from survtrial.io.columns import lookup, require
+from survtrial.io.options import LoadOptions
 from survtrial.io.problems import list_text, raise_problem, require_filled
 from survtrial.io.readers import as_text, read_columns, read_table
 from survtrial.io.values import numbers
-
-if TYPE_CHECKING:  # pragma: no cover
-    from survtrial.io.analysis_input import LoadOptions
 
 AE_TERM_COLUMNS = ("AEDECOD", "AETERM")
 AE_GRADE_COLUMNS = ("AETOXGR", "ATOXGR")

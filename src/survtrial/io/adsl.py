@@ -4,18 +4,15 @@ strata and the actual treatment (TRT01A) of the subjects of the time-to-event da
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from survtrial._errors import InputError
 from survtrial.io.columns import lookup, require
+from survtrial.io.options import LoadOptions
 from survtrial.io.problems import raise_problem, require_filled
 from survtrial.io.readers import as_text, read_table, spreadsheet_row
-
-if TYPE_CHECKING:  # pragma: no cover
-    from survtrial.io.analysis_input import LoadOptions
 
 
 @dataclass(frozen=True, slots=True)

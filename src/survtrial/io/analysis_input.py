@@ -12,7 +12,6 @@ over rows. Times are converted to days (:data:`survtrial.units.DAYS_PER_UNIT`) a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from survtrial.analysis.data import AnalysisData
 from survtrial.io.adae import AnalysedSubjects, load_adae
 from survtrial.io.adsl import AdslRows, actual_arms, merge_adsl
 from survtrial.io.columns import Layout, detect_layout, require, strata_columns, treatment_column
+from survtrial.io.options import LoadOptions
 from survtrial.io.problems import blank, list_text, raise_problem, require_filled
 from survtrial.io.readers import as_text, read_columns, read_table, spreadsheet_row
 from survtrial.io.values import (
@@ -33,26 +33,6 @@ from survtrial.io.values import (
     time_column,
     time_unit,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class LoadOptions:
-    """What the user asked for (None = not given)."""
-
-    adtte: Path
-    adsl: Path | None = None
-    adae: Path | None = None
-    param: str | None = None
-    time: str | None = None
-    event: str | None = None
-    arm: str | None = None
-    id: str | None = None
-    strata: tuple[str, ...] | None = None  # () = none; None = detect
-    cause: str | None = None
-    unit: str | None = None
-    encoding: str | None = None
-    arms: tuple[str, str] | None = None
-    ae_grade_min: int | None = None  # ADAE: keep rows with AETOXGR/ATOXGR >= this
 
 
 @dataclass
@@ -75,36 +55,38 @@ class _Rows:
     file: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Which column of which file plays which role, from the headers alone."""
+
+    layout: Layout
+    roles: dict[str, str]  # the layout's roles, then arm and cause
+    adsl_cols: list[str]  # ADSL's header ([] without ADSL)
+    arm_in: str  # the file of the treatment column: "adtte" or "adsl"
+    strata: tuple[tuple[str, str], ...]  # (column, "adtte"/"adsl") per factor
+    strata_source: str
+
+    def strata_in(self, where: str) -> list[str]:
+        return [c for c, src in self.strata if src == where]
+
+
 def load_analysis_data(opts: LoadOptions) -> AnalysisData:
     """Read, merge, select and validate; return the clean analysis arrays (times in days)."""
-    f_tte = opts.adtte.name
-    cols = read_columns(opts.adtte, opts.encoding)
-    layout = detect_layout(opts, cols, f_tte)
-    adsl_cols = read_columns(opts.adsl, opts.encoding) if opts.adsl is not None else []
-    arm_col, arm_in = treatment_column(opts, cols, adsl_cols, layout.mode, f_tte)
-    strata_cols, strata_source = strata_columns(opts, cols, adsl_cols, layout.mode, f_tte)
-    roles = {**layout.roles, "arm": arm_col}
-    if opts.cause:
-        roles["cause"] = require(cols, opts.cause, f_tte, "--cause")
-    rec = _Record(sources={"time": layout.time_source, "strata": strata_source})
-
-    extra = [c for c, src in strata_cols if src == "adtte"] + ([arm_col] * (arm_in == "adtte"))
-    tte = _read_tte(opts, layout, roles, extra, rec)
-    tte, param = _select_param(opts, tte, roles.get("param"), rec)
-    time, derived = _read_times(tte, layout, roles, rec)
-    event = _read_events(tte, layout.mode, roles)
-    time_days, unit = _to_days(opts, tte, layout, roles, time, derived, rec)
-    subject = _subjects(tte, roles.get("id"), param)
-    adsl = None
-    if opts.adsl is not None:
-        adsl_wanted = [c for c, src in strata_cols if src == "adsl"]
-        adsl_arm = arm_col if arm_in == "adsl" else None
-        adsl = _adsl(opts, adsl_cols, subject, tte, adsl_arm, adsl_wanted, rec)
-    arm, labels, keep = _assign_arms(opts, *_column(arm_col, arm_in, tte, adsl), arm_col, rec)
-    stratum, stratum_labels = _strata(strata_cols, tte, adsl, keep)
-    cause, cause_labels = _causes(tte, roles.get("cause"), event, keep, rec)
-    columns = {**roles, **({"unit": layout.unit_col} if layout.unit_col else {})}
+    plan = _plan(opts)
+    rec = _Record(sources={"time": plan.layout.time_source, "strata": plan.strata_source})
+    tte = _read_tte(opts, plan, rec)
+    tte, param = _select_param(opts, tte, plan.roles.get("param"), rec)
+    time, derived = _read_times(tte, plan.layout, plan.roles, rec)
+    event = _read_events(tte, plan.layout.mode, plan.roles)
+    time_days, unit = _to_days(opts, tte, plan.layout, plan.roles, time, derived, rec)
+    subject = _subjects(tte, plan.roles.get("id"), param)
+    adsl = _adsl(opts, plan, subject, tte, rec) if opts.adsl is not None else None
+    arm_col = plan.roles["arm"]
+    arm, labels, keep = _assign_arms(opts, *_column(arm_col, plan.arm_in, tte, adsl), arm_col, rec)
+    stratum, stratum_labels = _strata(plan.strata, tte, adsl, keep)
+    cause, cause_labels = _causes(tte, plan.roles.get("cause"), event, keep, rec)
     subject = None if subject is None else subject[keep].reset_index(drop=True)
+    columns = {**plan.roles, **({"unit": plan.layout.unit_col} if plan.layout.unit_col else {})}
     actual = None
     if opts.adae is not None and adsl is not None:
         actual = actual_arms(adsl, keep, labels)
@@ -112,9 +94,7 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
             columns["actual_arm"] = actual[1]
     adverse_events = None
     if opts.adae is not None:
-        analysed = AnalysedSubjects(
-            subject, arm, labels, *(actual or (None, None)), planned_column=arm_col
-        )
+        analysed = AnalysedSubjects(subject, arm, labels, *(actual or (None, None)), arm_col)
         adverse_events = _adverse_events(opts, analysed, rec)
     return AnalysisData(
         time_days=time_days[keep],
@@ -123,7 +103,7 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
         arm_labels=labels,
         stratum=stratum,
         stratum_labels=stratum_labels,
-        strata_columns=tuple(c for c, _ in strata_cols),
+        strata_columns=tuple(c for c, _ in plan.strata),
         cause=cause,
         cause_labels=cause_labels,
         subject=subject,
@@ -135,7 +115,7 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
         notes=tuple(rec.notes),
         adverse_events=adverse_events,
         param=param,
-        mode=layout.mode,
+        mode=plan.layout.mode,
         aval_derived_rows=0 if derived is None else int(derived.sum()),
         actual_arm=None if actual is None else actual[0],
     )
@@ -145,10 +125,25 @@ load = load_analysis_data  # the name survtrial.analyze uses
 Options = LoadOptions
 
 
-def _read_tte(opts, layout: Layout, roles: dict, extra: list[str], rec: _Record) -> _Rows:
-    """Read the columns with a role, ``extra`` (strata, treatment) and the unit column; a
-    treatment column that lives in ADSL is simply not in the file."""
-    want = [*roles.values(), *extra, *([layout.unit_col] if layout.unit_col else [])]
+def _plan(opts: LoadOptions) -> _Plan:
+    """Read the headers; find the layout and the treatment, strata and cause columns."""
+    f_tte = opts.adtte.name
+    cols = read_columns(opts.adtte, opts.encoding)
+    layout = detect_layout(opts, cols, f_tte)
+    adsl_cols = read_columns(opts.adsl, opts.encoding) if opts.adsl is not None else []
+    arm_col, arm_in = treatment_column(opts, cols, adsl_cols, layout.mode, f_tte)
+    strata, strata_source = strata_columns(opts, cols, adsl_cols, layout.mode, f_tte)
+    roles = {**layout.roles, "arm": arm_col}
+    if opts.cause:
+        roles["cause"] = require(cols, opts.cause, f_tte, "--cause")
+    return _Plan(layout, roles, adsl_cols, arm_in, strata, strata_source)
+
+
+def _read_tte(opts: LoadOptions, plan: _Plan, rec: _Record) -> _Rows:
+    """Read the columns with a role, the strata and the unit column (a treatment column that
+    lives in ADSL is simply not in the file)."""
+    unit = [plan.layout.unit_col] if plan.layout.unit_col else []
+    want = [*plan.roles.values(), *plan.strata_in("adtte"), *unit]
     tab = read_table(opts.adtte, list(dict.fromkeys(want)), opts.encoding)
     rec.files.append(tab.describe("time-to-event data"))
     return _Rows(tab.frame, np.arange(len(tab.frame)), opts.adtte.name)
@@ -273,13 +268,17 @@ def _subjects(tte: _Rows, id_col: str | None, param: str | None) -> pd.Series | 
     )
 
 
-def _adsl(opts, adsl_cols, subject, tte: _Rows, arm_col, strata_cols, rec) -> AdslRows:
+def _adsl(opts: LoadOptions, plan: _Plan, subject, tte: _Rows, rec: _Record) -> AdslRows:
+    """Merge ADSL for the treatment and strata found there (and TRT01A with an ADAE)."""
     if subject is None:
         raise InputError(
             f"{tte.file}: row 1 (header): no subject identifier column (USUBJID) to merge "
             f"{opts.adsl.name} on; name it with --id"
         )
-    adsl = merge_adsl(opts, adsl_cols, subject, tte.pos, tte.file, arm_col, strata_cols)
+    arm_col = plan.roles["arm"] if plan.arm_in == "adsl" else None
+    adsl = merge_adsl(
+        opts, plan.adsl_cols, subject, tte.pos, tte.file, arm_col, plan.strata_in("adsl")
+    )
     rec.files.append(adsl.entry)
     return adsl
 

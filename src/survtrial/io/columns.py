@@ -9,13 +9,10 @@ columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from survtrial._errors import InputError
+from survtrial.io.options import LoadOptions
 from survtrial.io.problems import list_text
-
-if TYPE_CHECKING:  # pragma: no cover
-    from survtrial.io.analysis_input import LoadOptions
 
 TREATMENT_COLUMNS = ("TRT01P", "TRTP", "ARM")
 ADSL_TREATMENT_COLUMNS = ("TRT01P", "ARM")
