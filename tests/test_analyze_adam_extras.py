@@ -299,3 +299,77 @@ def test_ae_grade_min_atoxgr_and_errors(tmp_path):
     d, ae = adae_with(tmp_path, AETOXGR=["1", "3", "severe", "4", "5", "3"])
     line = one_line_error(tmp_path, d, "--adae", ae, "--ae-grade-min", "3")
     assert "ae.csv: row 4, column AETOXGR: value 'severe' is not a numeric grade" in line
+
+
+# ---- the ADaM data sets a simulated trial writes (survtrial.io.adam) -------------------------
+
+# columns only a protocol with the matching sections gets (AALL1731: several risk groups,
+# body_size, a blinatumomab phase dosed per m2)
+PROTOCOL_SPECIFIC = ("RISKGRP", "HEIGHT_CM", "WEIGHT_KG", "BSA_M2", "DOSE_UG_PER_DAY")
+EVERY_PROTOCOL = (
+    "STUDYID", "USUBJID", "AGE", "AGEU", "SEX", "ENRLDT", "RANDFL", "ITTFL", "NRANDRS",
+    "RANDDT", "ARMCD", "ARM", "STRATUM", "CUTDT",
+)  # fmt: skip
+
+
+def simulated_adam(name: str, folder) -> dict[str, pd.DataFrame]:
+    from survtrial.io.adam import write_adam
+    from survtrial.protocol import load_builtin
+    from survtrial.trial import cut_data, simulate_batch
+    from survtrial.trial._rng import BlockStreams
+
+    p = load_builtin(name)
+    b = simulate_batch(p, BlockStreams(5, 0, 1, 2), np.arange(2))
+    write_adam(b, cut_data(b, np.full(2, 1500.0)), folder)
+    return {k: pd.read_csv(folder / f"{k}.csv", keep_default_na=False) for k in ("adsl", "adtte")}
+
+
+def test_adsl_of_a_generic_protocol_has_only_generic_columns(tmp_path):
+    """two_arm_example has one risk group, no body_size and no dosed drug: its ADSL has none of
+    AALL1731's columns (it had empty HEIGHT/WEIGHT/BSA, all-zero doses and RISKGRP 'All')."""
+    sl = simulated_adam("two_arm_example", tmp_path)["adsl"]
+    assert set(EVERY_PROTOCOL) <= set(sl.columns)
+    assert not set(PROTOCOL_SPECIFIC) & set(sl.columns)
+    assert (sl["STRATUM"][sl["RANDFL"] == "Y"] == "All").all()
+
+
+def test_adsl_of_aall1731_keeps_its_columns(tmp_path):
+    sl = simulated_adam("aall1731", tmp_path)["adsl"]
+    assert set(EVERY_PROTOCOL) | set(PROTOCOL_SPECIFIC) <= set(sl.columns)
+    assert sl["BSA_M2"].notna().all() and (sl["BSA_M2"] > 0).all()
+    blin = (sl["ARMCD"] == "blinatumomab").to_numpy()
+    np.testing.assert_allclose(sl["DOSE_UG_PER_DAY"][blin], 15 * sl["BSA_M2"][blin], atol=0.02)
+    assert (sl["DOSE_UG_PER_DAY"][~blin] == 0).all()
+    assert set(sl["RISKGRP"]) <= {"SR-Favorable", "SR-Average", "SR-High"}
+
+
+def test_generic_adam_analyses_with_adsl(tmp_path):
+    """A generic protocol's ADSL merges on USUBJID: treatment (ARMCD, --arm) and stratum."""
+    from survtrial.io.analysis_input import LoadOptions, load_analysis_data
+
+    sets = simulated_adam("two_arm_example", tmp_path)
+    tte = sets["adtte"].drop(columns=["TRTP", "STRATUM"])
+    tte.to_csv(tmp_path / "tte.csv", index=False)
+    d = load_analysis_data(
+        LoadOptions(adtte=tmp_path / "tte.csv", adsl=tmp_path / "adsl.csv", param="DFS",
+                    arm="ARMCD", arms=("control", "experimental"))
+    )  # fmt: skip
+    dfs = sets["adtte"][sets["adtte"]["PARAMCD"] == "DFS"]
+    assert d.n == len(dfs)
+    np.testing.assert_array_equal(d.arm, (dfs["TRTP"] == "experimental").to_numpy(dtype=int))
+    assert d.stratum_labels == ("All",)
+    assert [f["role"] for f in d.files] == ["time-to-event data", "subject level (ADSL)"]
+
+
+def test_analysis_data_is_frozen(tmp_path):
+    """The loader builds AnalysisData once; nobody appends to it afterwards."""
+    import dataclasses
+
+    from survtrial.io.analysis_input import LoadOptions, load_analysis_data
+
+    adtte().to_csv(tmp_path / "d.csv", index=False)
+    d = load_analysis_data(LoadOptions(adtte=tmp_path / "d.csv"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.actual_arm = d.arm  # type: ignore[misc]
+    assert isinstance(d.files, tuple) and isinstance(d.excluded, tuple)
+    assert isinstance(d.notes, tuple) and d.notes  # AVAL beside ADT/STARTDT is noted

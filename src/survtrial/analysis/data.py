@@ -4,15 +4,17 @@ simulated trial; analysed by :func:`survtrial.analysis.analyse`. Times in days."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class AnalysisData:
-    """Clean arrays of the analysed subjects (one row each) and where everything came from."""
+    """Clean arrays of the analysed subjects (one row each) and where everything came from.
+
+    Frozen: a loader collects files, exclusions and notes on its way and builds this once."""
 
     time_days: np.ndarray  # float, >= 0
     event: np.ndarray  # int 0/1
@@ -27,9 +29,9 @@ class AnalysisData:
     unit: str  # unit of the input times
     sources: dict[str, str]  # what -> "user" / "detected" / "default" / "AVALU" ...
     columns: dict[str, str]  # role -> column used
-    files: list[dict]  # one entry per file read
-    excluded: list[dict]  # {"file", "reason", "rows"}
-    notes: list[str] = field(default_factory=list)
+    files: tuple[dict, ...]  # one entry per file read
+    excluded: tuple[dict, ...]  # {"file", "reason", "rows"}
+    notes: tuple[str, ...] = ()
     adverse_events: pd.DataFrame | None = None  # one row per subject and term: subject, term, arm
     param: str | None = None
     mode: str = "adam"

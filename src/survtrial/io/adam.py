@@ -21,47 +21,65 @@ def _dates(start: dt.date, days: np.ndarray) -> list[str]:
 
 
 def adsl(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
-    """One row per patient enrolled on or before the cutoff."""
+    """One row per patient enrolled on or before the cutoff.
+
+    Every protocol gives identification, age, sex, enrolment, randomization, arm, stratum and
+    cutoff columns. The others only where the protocol defines what they describe:
+    ``WBC_PER_UL`` with ``population.wbc_per_ul``, ``RISKGRP`` with more than one risk group
+    (``population.groups``), ``HEIGHT_CM``/``WEIGHT_KG``/``BSA_M2`` with ``body_size`` and
+    ``DOSE_UG_PER_DAY`` with a dosed drug phase of the experimental arm
+    (``dose_ug_per_m2_per_day`` > 0; dose = that rate x Mosteller BSA, 0 in the control arm).
+    """
     p = b.protocol
-    m = cd.enrolled[row]
-    idx = np.flatnonzero(m)
+    idx = np.flatnonzero(cd.enrolled[row])
     study = p.trial.id.upper()
     arms = [p.control, p.experimental]
-    groups = [g.name for g in p.population.groups]
     rand = cd.in_data[row][idx]
     arm = b.arm[row][idx]
     excl = b.exclusion[row][idx]
     reasons = b.exclusion_reasons
-    return pd.DataFrame(
-        {
-            "STUDYID": study,
-            "USUBJID": [f"{study}-{i + 1:05d}" for i in idx],
-            "AGE": np.round(b.age_years[row][idx], 2),
-            "AGEU": "YEARS",
-            "SEX": np.where(b.male[row][idx], "M", "F"),
-            "WBC_PER_UL": np.round(b.wbc_per_ul[row][idx]).astype(np.int64),
-            "RISKGRP": [groups[g] for g in b.group[row][idx]],
-            "ENRLDT": _dates(p.accrual.start, b.enrol_day[row][idx]),
-            "RANDFL": np.where(rand, "Y", "N"),
-            "ITTFL": np.where(rand, "Y", "N"),
-            "NRANDRS": [
-                "" if r else (reasons[e] if e >= 0 else "Randomization pending at cutoff")
-                for r, e in zip(rand, excl, strict=True)
-            ],
-            "RANDDT": _dates(p.accrual.start, np.where(rand, b.rand_day[row][idx], np.inf)),
-            "ARMCD": [arms[a].name if r else "" for a, r in zip(arm, rand, strict=True)],
-            "ARM": [arms[a].label if r else "" for a, r in zip(arm, rand, strict=True)],
-            "STRATUM": [
-                p.population.strata[s] if r else ""
-                for s, r in zip(b.stratum[row][idx], rand, strict=True)
-            ],
-            "HEIGHT_CM": np.round(b.height_cm[row][idx], 1),
-            "WEIGHT_KG": np.round(b.weight_kg[row][idx], 1),
-            "BSA_M2": np.round(b.bsa_m2[row][idx], 3),
-            "DOSE_UG_PER_DAY": np.round(np.where(rand, b.dose_ug_per_day[row][idx], 0.0), 2),
-            "CUTDT": (p.accrual.start + dt.timedelta(days=int(cd.cut_day[row]))).isoformat(),
-        }
-    )
+    cols: dict[str, object] = {
+        "STUDYID": study,
+        "USUBJID": [f"{study}-{i + 1:05d}" for i in idx],
+        "AGE": np.round(b.age_years[row][idx], 2),
+        "AGEU": "YEARS",
+        "SEX": np.where(b.male[row][idx], "M", "F"),
+    }
+    if p.population.wbc_per_ul is not None:
+        cols["WBC_PER_UL"] = np.round(b.wbc_per_ul[row][idx]).astype(np.int64)
+    if len(p.population.groups) > 1:
+        groups = [g.name for g in p.population.groups]
+        cols["RISKGRP"] = [groups[g] for g in b.group[row][idx]]
+    cols |= {
+        "ENRLDT": _dates(p.accrual.start, b.enrol_day[row][idx]),
+        "RANDFL": np.where(rand, "Y", "N"),
+        "ITTFL": np.where(rand, "Y", "N"),
+        "NRANDRS": [
+            "" if r else (reasons[e] if e >= 0 else "Randomization pending at cutoff")
+            for r, e in zip(rand, excl, strict=True)
+        ],
+        "RANDDT": _dates(p.accrual.start, np.where(rand, b.rand_day[row][idx], np.inf)),
+        "ARMCD": [arms[a].name if r else "" for a, r in zip(arm, rand, strict=True)],
+        "ARM": [arms[a].label if r else "" for a, r in zip(arm, rand, strict=True)],
+        "STRATUM": [
+            p.population.strata[s] if r else ""
+            for s, r in zip(b.stratum[row][idx], rand, strict=True)
+        ],
+    }
+    if p.body_size is not None:
+        cols["HEIGHT_CM"] = np.round(b.height_cm[row][idx], 1)
+        cols["WEIGHT_KG"] = np.round(b.weight_kg[row][idx], 1)
+        cols["BSA_M2"] = np.round(b.bsa_m2[row][idx], 3)
+    if _dosed(p):
+        dose = np.where(rand, b.dose_ug_per_day[row][idx], 0.0)
+        cols["DOSE_UG_PER_DAY"] = np.round(dose, 2)
+    cols["CUTDT"] = (p.accrual.start + dt.timedelta(days=int(cd.cut_day[row]))).isoformat()
+    return pd.DataFrame(cols)
+
+
+def _dosed(p) -> bool:
+    """Whether the experimental arm has a drug phase with a dose per m2 (as the trial doses)."""
+    return any(ph.drug and ph.dose_ug_per_m2_per_day > 0 for ph in p.experimental.phases)
 
 
 def adtte(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:

@@ -76,6 +76,16 @@ class TableFile:
     n_rows: int
     columns: tuple[str, ...]  # every column of the file, in file order
 
+    def describe(self, role: str) -> dict:
+        """What was read, for results.json: role, path, format, encoding, data rows."""
+        return {
+            "role": role,
+            "path": str(self.path),
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows": self.n_rows,
+        }
+
 
 def _head_tail(path: Path) -> tuple[bytes, bytes, int]:
     size = path.stat().st_size

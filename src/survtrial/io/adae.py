@@ -1,0 +1,193 @@
+"""Adverse events (ADAE): one row per analysed subject and term, with the arm it counts for.
+
+The arm is the actual treatment where it is known (ADAE TRTA, else ADSL TRT01A), else the
+planned arm. Rows left out (subjects not analysed, grades below ``--ae-grade-min``, actual
+treatment neither compared arm) are counted, file by file, like every other exclusion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survtrial._errors import InputError
+from survtrial.io.columns import lookup, require
+from survtrial.io.options import LoadOptions
+from survtrial.io.problems import list_text, raise_problem, require_filled
+from survtrial.io.readers import as_text, read_columns, read_table
+from survtrial.io.values import numbers
+
+AE_TERM_COLUMNS = ("AEDECOD", "AETERM")
+AE_GRADE_COLUMNS = ("AETOXGR", "ATOXGR")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedSubjects:
+    """What the ADAE merge needs of the analysed subjects (one entry each)."""
+
+    subject: pd.Series | None  # USUBJID as text
+    arm: np.ndarray  # planned arm 0 / 1
+    arm_labels: tuple[str, str]
+    actual_arm: np.ndarray | None  # ADSL TRT01A: 0 / 1, -1 for neither; None without it
+    actual_column: str | None  # the ADSL column of actual_arm
+    planned_column: str  # the treatment column of arm
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvents:
+    """The merged adverse events and what the merge recorded."""
+
+    pairs: pd.DataFrame  # subject (index of the analysed subject), term, arm; one per pair
+    entry: dict  # what was read, for results.json
+    excluded: tuple[dict, ...]  # {"file", "reason", "rows"}
+    sources: dict[str, str]  # ae_grades, ae_arm
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _AeColumns:
+    subject: str
+    term: str
+    grade: str | None
+    trta: str | None
+
+
+def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
+    """Read ADAE, keep the analysed subjects' events (and grades >= --ae-grade-min), assign each
+    an arm, and drop repeated subject-term pairs."""
+    f_ae = opts.adae.name
+    if subjects.subject is None:
+        raise InputError(
+            f"--adae: the time-to-event data have no subject identifier to merge {f_ae} on; "
+            "name it with --id"
+        )
+    c = _adae_columns(opts, f_ae)
+    want = [c.subject, c.term, *([c.trta] if c.trta else [])]
+    if opts.ae_grade_min is not None:
+        want.append(c.grade)
+    tab = read_table(opts.adae, list(dict.fromkeys(want)), opts.encoding)
+    ae = tab.frame
+    rows = np.arange(len(ae))
+    ids = as_text(ae[c.subject])
+    terms = as_text(ae[c.term])
+    require_filled(ids, rows, f_ae, c.subject, "every adverse event needs its subject")
+    require_filled(terms, rows, f_ae, c.term, "every adverse event needs its term")
+    idx = pd.Index(subjects.subject.to_numpy(dtype=object)).get_indexer(ids.to_numpy(dtype=object))
+    keep = idx >= 0
+    entry = tab.describe("adverse events (ADAE)")
+    entry["term_column"] = c.term
+    excluded: list[dict] = []
+    if not keep.all():
+        excluded.append(
+            {
+                "file": f_ae,
+                "reason": "subject not among the analysed subjects (other arm, parameter or "
+                "not in the time-to-event data)",
+                "rows": int((~keep).sum()),
+            }
+        )
+    sources: dict[str, str] = {}
+    keep = _grade_filter(opts, ae, c.grade, rows, keep, f_ae, entry, excluded, sources)
+    ae_arm, keep, note = _event_arms(
+        ae, c.trta, idx, keep, subjects, f_ae, entry, excluded, sources
+    )
+    pairs = pd.DataFrame(
+        {"subject": idx[keep], "term": terms.to_numpy(dtype=object)[keep], "arm": ae_arm[keep]}
+    ).drop_duplicates(["subject", "term"])
+    return AdverseEvents(pairs.reset_index(drop=True), entry, tuple(excluded), sources, (note,))
+
+
+def _adae_columns(opts: LoadOptions, f_ae: str) -> _AeColumns:
+    cols = read_columns(opts.adae, opts.encoding)
+    sid = require(cols, opts.id or "USUBJID", f_ae, "the subject identifier")
+    term = lookup(cols, AE_TERM_COLUMNS)
+    if term is None:
+        raise InputError(
+            f"{f_ae}: row 1 (header): missing column AEDECOD (or AETERM) naming each adverse "
+            f"event; the columns are {list_text(cols)}"
+        )
+    grade = lookup(cols, AE_GRADE_COLUMNS)
+    if opts.ae_grade_min is not None and grade is None:
+        raise InputError(
+            f"{f_ae}: row 1 (header): missing column AETOXGR (or ATOXGR) needed by "
+            f"--ae-grade-min {opts.ae_grade_min}; the columns are {list_text(cols)}"
+        )
+    return _AeColumns(sid, term, grade, lookup(cols, ["TRTA"]))
+
+
+def _grade_filter(opts, ae, grade, rows, keep, f_ae, entry, excluded, sources) -> np.ndarray:
+    """``keep`` less the events below --ae-grade-min (a missing grade is below any minimum)."""
+    if opts.ae_grade_min is None:
+        sources["ae_grades"] = "all grades (default)"
+        return keep
+    g, nonnum = numbers(ae[grade])
+    if nonnum.any():
+        i = np.flatnonzero(nonnum)
+        raise_problem(
+            f_ae,
+            rows[i],
+            grade,
+            [ae[grade].iloc[i[0]]],
+            "is not a numeric grade",
+            "code toxicity grades as numbers (1-5)",
+        )
+    below = keep & ~(g >= opts.ae_grade_min)
+    if below.any():
+        excluded.append(
+            {
+                "file": f_ae,
+                "reason": f"{grade} below {opts.ae_grade_min} or missing (--ae-grade-min)",
+                "rows": int(below.sum()),
+            }
+        )
+    entry["grade_column"] = grade
+    sources["ae_grades"] = f"{grade} >= {opts.ae_grade_min} (--ae-grade-min)"
+    return keep & ~below
+
+
+def _event_arms(ae, trta, idx, keep, s: AnalysedSubjects, f_ae, entry, excluded, sources):
+    """(arm of each event: 0 / 1, -1 for neither; ``keep`` less the events of neither arm; the
+    note saying which arm the events count for)."""
+    at = np.where(idx >= 0, idx, 0)
+    if trta:
+        actual = as_text(ae[trta])
+        labels = s.arm_labels
+        ae_arm = np.select(
+            [
+                (actual == labels[0]).fillna(False).to_numpy(dtype=bool),
+                (actual == labels[1]).fillna(False).to_numpy(dtype=bool),
+            ],
+            [0, 1],
+            -1,
+        )
+        reason = (
+            f"{trta} (actual treatment) missing or not one of the compared arms "
+            f"({list_text(labels)})"
+        )
+        entry["arm_column"] = trta
+        sources["ae_arm"] = f"actual treatment (ADAE column {trta})"
+        note = (
+            f"adverse events by actual treatment ({f_ae} column {trta}); the denominators are "
+            + (
+                f"the subjects of each arm by actual treatment (ADSL {s.actual_column})"
+                if s.actual_arm is not None
+                else "the analysed subjects of each planned arm (give an ADSL with TRT01A for "
+                "denominators by actual treatment)"
+            )
+        )
+    elif s.actual_arm is not None:
+        ae_arm = s.actual_arm[at]
+        reason = f"the subject's actual treatment (ADSL {s.actual_column}) is neither compared arm"
+        sources["ae_arm"] = f"actual treatment (ADSL column {s.actual_column}); {f_ae} has no TRTA"
+        note = f"adverse events by actual treatment (ADSL {s.actual_column}): {f_ae} has no TRTA"
+    else:
+        planned = s.planned_column
+        sources["ae_arm"] = f"planned arm ({planned}); {f_ae} has no TRTA"
+        note = f"adverse events by planned arm ({planned}): {f_ae} has no actual treatment (TRTA)"
+        return s.arm[at], keep, note
+    other = keep & (ae_arm < 0)
+    if other.any():
+        excluded.append({"file": f_ae, "reason": reason, "rows": int(other.sum())})
+    return ae_arm, keep & ~other, note
