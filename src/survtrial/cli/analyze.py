@@ -102,7 +102,8 @@ def analyze_command(
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""
     from survtrial.analysis import analyse
-    from survtrial.analyze._input import Options, load
+    from survtrial.io.analysis_input import load_analysis_data
+    from survtrial.io.options import LoadOptions
     from survtrial.report.analysis_report import write_analysis
     from survtrial.report.analysis_tables import print_tables
 
@@ -116,7 +117,7 @@ def analyze_command(
     if strata is not None:
         names = _split(strata)
         strata_cols = () if [n.lower() for n in names] == ["none"] else tuple(names)
-    opts = Options(
+    opts = LoadOptions(
         adtte=data,
         adsl=adsl,
         adae=adae,
@@ -135,7 +136,7 @@ def analyze_command(
     settings = analysis_settings(_split(milestone) or None, tau, level, conf_type)
     command = command_line(ctx)
     t0 = _time.perf_counter()
-    loaded = load(opts)
+    loaded = load_analysis_data(opts)
     t_read = _time.perf_counter() - t0
     result = analyse(loaded, settings)
     t_stats = _time.perf_counter() - t0 - t_read
@@ -155,7 +156,7 @@ def analysis_settings(
     milestone: list[str] | None, tau: str | None, level: float, conf_type: str
 ) -> AnalysisSettings:
     """Horizons as given (years unless a unit is written: 36m, 1095d) -> settings in days."""
-    from survtrial.analyze._input import parse_horizon
+    from survtrial.io.values import parse_horizon
 
     if not (0 < level < 1):
         raise InputError(f"--level: must be between 0 and 1, got {level!r}")

@@ -121,8 +121,6 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
     )
 
 
-load = load_analysis_data  # the name survtrial.analyze uses
-Options = LoadOptions
 
 
 def _plan(opts: LoadOptions) -> _Plan:

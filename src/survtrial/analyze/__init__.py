@@ -1,1 +1,0 @@
-"""Temporary home of the input loader while it moves to survtrial.io."""
