@@ -92,6 +92,9 @@ def test_design_with_futility_shows_futility_columns():
         (["--looks", "0.5,x"], "--looks"),
         (["--spending", "Haybittle"], "--spending"),
         (["--alpha", "1.5"], "--alpha"),
+        (["--alpha", "0.6"], "--alpha"),
+        (["--alpha", "0.5"], "--alpha"),
+        (["--beta", "0.98"], "--beta"),
         (["--hr", "-1"], "--hr"),
         (["--control-median", "12", "--accrual", "0", "--follow-up", "12"], "--accrual"),
     ],
@@ -144,3 +147,4 @@ def test_design_with_accrual_rate_finds_the_accrual_duration():
         result.output
     )
     assert plan.max_subjects == pytest.approx(20 * plan.accrual_time[-1], rel=1e-12)
+
