@@ -392,6 +392,7 @@ def test_monitoring_input_errors():
     "module",
     [
         "survtrial.design._group_sequential",
+        "survtrial.design._events",
         "survtrial.design._survival",
         "survtrial.design._monitoring",
     ],
