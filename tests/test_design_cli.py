@@ -148,3 +148,12 @@ def test_design_with_accrual_rate_finds_the_accrual_duration():
     )
     assert plan.max_subjects == pytest.approx(20 * plan.accrual_time[-1], rel=1e-12)
 
+
+@pytest.mark.parametrize("option", ["--json", "--csv"])
+@pytest.mark.parametrize("path", ["/nonexistent/d.out", "/proc/x"])
+def test_design_unwritable_output_is_one_line_and_exit_2(option, path):
+    result = runner.invoke(app, ["design", option, path])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {option}: cannot write {path}: "), lines[0]

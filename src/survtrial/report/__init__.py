@@ -1,0 +1,1 @@
+"""Rendering of survtrial's results: tables, figures and files, from result objects."""

@@ -1,0 +1,52 @@
+"""Writing output files: a path that cannot be written is a one-line :class:`InputError`.
+
+Every command's output options (``--json``, ``--csv``, ``--out``) write through these helpers,
+so that an unwritable path (a missing folder, ``/proc``, no permission) reaches the user as
+``error: --json: cannot write /nonexistent/d.json: No such file or directory`` with exit
+status 2, never a traceback. ``what`` names the option or field the path came from.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from survtrial._errors import InputError
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def make_dir(path: str | os.PathLike[str], what: str) -> Path:
+    """Create the folder ``path`` (and its parents) if it does not exist; return it."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot create the folder {p}: {_reason(exc)}") from None
+    return p
+
+
+def write_text(path: str | os.PathLike[str], text: str, what: str) -> Path:
+    """Write ``text`` to ``path`` in UTF-8, line endings as given (no translation)."""
+    p = Path(path)
+    try:
+        with open(p, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write {p}: {_reason(exc)}") from None
+    return p
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes, what: str) -> Path:
+    """Write ``data`` to ``path``."""
+    p = Path(path)
+    try:
+        p.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write {p}: {_reason(exc)}") from None
+    return p
+
+
+__all__ = ["make_dir", "write_bytes", "write_text"]
