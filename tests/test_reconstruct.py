@@ -448,3 +448,12 @@ def test_readers_name_row_and_column(tmp_path):
     assert t.tolist() == [0.0, 1.0] and s.tolist() == [1.0, 0.9]
     with pytest.raises(InputError, match="no numbers at risk for arm 'x'"):
         reconstruct({"x": ([0, 1], [1, 0.9])}, {"y": ([0], [5])})
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("survtrial.reconstruct._guyot"))
+    assert result.attempted > 0
+    assert result.failed == 0
