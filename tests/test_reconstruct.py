@@ -382,7 +382,7 @@ def test_cli_at_risk_arm_without_curve(files):
         ["--curve", f"A={a}", "--curve", f"C={b}", "--at-risk", str(nar)],
         "nar.csv",
         "'B'",
-        "no --curve",
+        "has no curve",
     )
 
 
@@ -398,7 +398,7 @@ def test_cli_curve_arm_not_in_at_risk(files):
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (["--events", "Z=3"], "no --curve for arm 'Z'"),
+        (["--events", "Z=3"], "--events (total_events): arm 'Z' has no curve"),
         (["--events", "A=three"], "not a whole number"),
         (["--unit", "fortnights"], "not one of"),
     ],
@@ -414,6 +414,17 @@ def test_cli_malformed_curve_option_and_unknown_example(files):
     _tmp, a, _b, nar = files
     _one_line_error(["--curve", str(a), "--at-risk", str(nar)], "--curve", "ARM=FILE.csv")
     _one_line_error(["aall9999"], "not a shipped example")
+
+
+def test_cli_unwritable_out_is_one_line_and_exit_2(files):
+    """Nothing is printed before the error: the files are written first (defect 1)."""
+    tmp, a, b, nar = files
+    args = ["--curve", f"A={a}", "--curve", f"B={b}", "--at-risk", str(nar)]
+    _one_line_error([*args, "--out", "/proc/x"], "--out", "cannot create", "/proc/x")
+    blocked = tmp / "blocked"
+    (blocked / "ipd.csv").mkdir(parents=True)  # a folder where the file should go
+    _one_line_error([*args, "--out", str(blocked)], "--out", "cannot write", "ipd.csv")
+    _one_line_error(["aall1731", "--out", "/proc/x"], "--out", "cannot create")
 
 
 def test_cli_needs_a_unit_when_the_time_column_does_not_say(files):

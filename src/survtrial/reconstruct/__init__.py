@@ -15,6 +15,7 @@ reconstructKM, survHE's ``digitise``. See docs/reconstruct.md.
 """
 
 from survtrial.reconstruct._clean import CleanCurve, clean_curve
+from survtrial.reconstruct._files import reconstruct_files
 from survtrial.reconstruct._guyot import (
     ArmReconstruction,
     AtRiskCheck,
@@ -39,4 +40,5 @@ __all__ = [
     "read_curve",
     "reconstruct",
     "reconstruct_arm",
+    "reconstruct_files",
 ]
