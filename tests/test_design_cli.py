@@ -157,3 +157,18 @@ def test_design_unwritable_output_is_one_line_and_exit_2(option, path):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
     assert lines[0].startswith(f"error: {option}: cannot write {path}: "), lines[0]
+
+
+def test_help_names_what_each_option_takes():
+    """Flags show no `<bool>`, options a name for their value, not a Python type (defect 5).
+
+    The `--help` line itself is Typer's own (its `<bool>` is left to the application).
+    """
+    result = runner.invoke(app, ["design", "--help"], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "--" in line and "--help" not in line]
+    for line in lines:
+        assert not any(t in line for t in ("<bool>", "<str>", "<float>", "<int>", "<path>")), line
+    binding = next(line for line in lines if "--binding" in line)
+    assert "--no-binding" in binding
+    assert any("--looks" in line and "T1,T2,..." in line for line in lines)

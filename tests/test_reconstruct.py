@@ -468,3 +468,14 @@ def test_docstring_examples():
     result = doctest.testmod(importlib.import_module("survtrial.reconstruct._guyot"))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_cli_help_names_what_each_option_takes():
+    """Options show a name for their value, not a Python type (defect 5)."""
+    res = runner.invoke(app, ["reconstruct", "--help"], terminal_width=120)
+    assert res.exit_code == 0, res.output
+    assert "[EXAMPLE]" in res.output
+    lines = [line for line in res.output.splitlines() if "--" in line and "--help" not in line]
+    for line in lines:
+        assert not any(t in line for t in ("<str>", "<list[str]>", "<path>")), line
+    assert any("--curve" in line and "ARM=FILE" in line for line in lines)

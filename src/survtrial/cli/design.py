@@ -52,63 +52,136 @@ def _spending(text: str, name: str) -> str | list[float]:
 
 def design(
     looks: Annotated[
-        str, typer.Option(help="Information fractions of the looks, e.g. 1/3,2/3,1.")
+        str,
+        typer.Option(
+            metavar="T1,T2,...", help="Information fractions of the looks, e.g. 1/3,2/3,1."
+        ),
     ] = "1/3,2/3,1",
     alpha: Annotated[
-        float, typer.Option(help="Type I error (one-sided unless --sided 2).")
+        float,
+        typer.Option(
+            metavar="ALPHA",
+            help="Type I error: one-sided, in (0, 0.5); with --sided 2 the total of both sides.",
+        ),
     ] = 0.025,
-    beta: Annotated[float, typer.Option(help="Type II error (power = 1 - beta).")] = 0.2,
+    beta: Annotated[
+        float, typer.Option(metavar="BETA", help="Type II error (power = 1 - beta).")
+    ] = 0.2,
     spending: Annotated[
         str,
-        typer.Option(help="Alpha spending: OF, Pocock, HSD, KD, or cumulative alpha a1,a2,..."),
+        typer.Option(
+            metavar="NAME|A1,A2,...",
+            help="Alpha spending: OF, Pocock, HSD, KD, or cumulative alpha a1,a2,...",
+        ),
     ] = "OF",
-    gamma: Annotated[float | None, typer.Option(help="Gamma of the HSD/KD alpha spending.")] = None,
+    gamma: Annotated[
+        float | None,
+        typer.Option(
+            metavar="GAMMA", help="Gamma of the HSD/KD alpha spending.", show_default=False
+        ),
+    ] = None,
     beta_spending: Annotated[
         str | None,
-        typer.Option(help="Beta spending for futility bounds: OF, Pocock, HSD, KD, or b1,b2,..."),
+        typer.Option(
+            metavar="NAME|B1,B2,...",
+            help="Beta spending for futility bounds: OF, Pocock, HSD, KD, or b1,b2,...",
+            show_default=False,
+        ),
     ] = None,
-    beta_gamma: Annotated[float | None, typer.Option(help="Gamma of the beta spending.")] = None,
+    beta_gamma: Annotated[
+        float | None,
+        typer.Option(metavar="GAMMA", help="Gamma of the beta spending.", show_default=False),
+    ] = None,
     futility: Annotated[
         str | None,
-        typer.Option(help="Futility z bounds at the interim looks, f1,f2,... (no beta spending)."),
+        typer.Option(
+            metavar="Z1,Z2,...",
+            help="Futility z bounds at the interim looks, f1,f2,... (no beta spending).",
+            show_default=False,
+        ),
     ] = None,
-    binding: Annotated[bool, typer.Option(help="Binding futility bounds.")] = False,
-    sided: Annotated[int, typer.Option(help="1 (one-sided) or 2 (two-sided symmetric).")] = 1,
+    binding: Annotated[
+        bool, typer.Option("--binding/--no-binding", metavar="", help="Binding futility bounds.")
+    ] = False,
+    sided: Annotated[
+        int, typer.Option(metavar="1|2", help="1 (one-sided) or 2 (two-sided symmetric).")
+    ] = 1,
     hr: Annotated[
-        float, typer.Option(help="Alternative hazard ratio (experimental/control).")
+        float,
+        typer.Option(metavar="HR", help="Alternative hazard ratio (experimental/control)."),
     ] = 0.7,
-    allocation: Annotated[float, typer.Option(help="Allocation ratio experimental:control.")] = 1.0,
+    allocation: Annotated[
+        float, typer.Option(metavar="RATIO", help="Allocation ratio experimental:control.")
+    ] = 1.0,
     control_median: Annotated[
-        float | None, typer.Option(help="Control median survival, months.")
+        float | None,
+        typer.Option(metavar="MONTHS", help="Control median survival, months.", show_default=False),
     ] = None,
-    control_hazard: Annotated[float | None, typer.Option(help="Control hazard per month.")] = None,
+    control_hazard: Annotated[
+        float | None,
+        typer.Option(metavar="RATE", help="Control hazard per month.", show_default=False),
+    ] = None,
     control_survival: Annotated[
-        float | None, typer.Option(help="Control survival probability at --survival-time.")
+        float | None,
+        typer.Option(
+            metavar="PROB",
+            help="Control survival probability at --survival-time.",
+            show_default=False,
+        ),
     ] = None,
     survival_time: Annotated[
-        float | None, typer.Option(help="Months at which --control-survival holds.")
+        float | None,
+        typer.Option(
+            metavar="MONTHS", help="Months at which --control-survival holds.", show_default=False
+        ),
     ] = None,
     accrual: Annotated[
-        float | None, typer.Option(help="Accrual duration, months (default 12).")
+        float | None,
+        typer.Option(
+            metavar="MONTHS", help="Accrual duration, months (default 12).", show_default=False
+        ),
     ] = None,
     accrual_rate: Annotated[
         float | None,
-        typer.Option(help="Accrual, subjects per month (the duration is then found)."),
+        typer.Option(
+            metavar="RATE",
+            help="Accrual, subjects per month (the duration is then found).",
+            show_default=False,
+        ),
     ] = None,
     follow_up: Annotated[
-        float | None, typer.Option(help="Follow-up after accrual ends, months.")
+        float | None,
+        typer.Option(
+            metavar="MONTHS", help="Follow-up after accrual ends, months.", show_default=False
+        ),
     ] = None,
     max_subjects: Annotated[
-        float | None, typer.Option(help="Subjects to enrol (instead of --follow-up).")
+        float | None,
+        typer.Option(
+            metavar="N", help="Subjects to enrol (instead of --follow-up).", show_default=False
+        ),
     ] = None,
     dropout: Annotated[
-        str, typer.Option(help="Dropout hazards per month, experimental,control.")
+        str,
+        typer.Option(metavar="E,C", help="Dropout hazards per month, experimental,control."),
     ] = "0,0",
     json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the design and table as JSON here.")
+        Path | None,
+        typer.Option(
+            "--json",
+            metavar="FILE",
+            help="Write the design and table as JSON here.",
+            show_default=False,
+        ),
     ] = None,
     csv_path: Annotated[
-        Path | None, typer.Option("--csv", help="Write the boundary table as CSV here.")
+        Path | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Write the boundary table as CSV here.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Group-sequential log-rank design: boundary table (z, nominal p, hazard ratio)."""

@@ -64,6 +64,7 @@ def reconstruct_command(
     example: Annotated[
         str | None,
         typer.Argument(
+            metavar="EXAMPLE",
             help="Use a shipped example instead of files: aall1731 (DFS; --endpoint os for OS).",
             show_default=False,
         ),
@@ -72,8 +73,9 @@ def reconstruct_command(
         list[str] | None,
         typer.Option(
             "--curve",
-            help="ARM=FILE.csv: digitized points of one arm (columns time and St/survival, 0-1). "
-            "Repeat per arm.",
+            metavar="ARM=FILE",
+            help="Digitized points of one arm's curve: a CSV with columns time and St (or "
+            "survival), 0-1. Repeat per arm.",
             show_default=False,
         ),
     ] = None,
@@ -81,6 +83,7 @@ def reconstruct_command(
         str | None,
         typer.Option(
             "--at-risk",
+            metavar="FILE",
             help="Numbers-at-risk CSV: long (arm, time|year|month|day, n_at_risk [, endpoint]) "
             "or wide (time column + one column per arm).",
             show_default=False,
@@ -90,7 +93,8 @@ def reconstruct_command(
         list[str] | None,
         typer.Option(
             "--events",
-            help="ARM=N: published total events of an arm (optional).",
+            metavar="ARM=N",
+            help="Published total events of an arm (optional; repeat per arm).",
             show_default=False,
         ),
     ] = None,
@@ -98,6 +102,7 @@ def reconstruct_command(
         str | None,
         typer.Option(
             "--endpoint",
+            metavar="NAME",
             help="Rows of this endpoint when the at-risk file has an "
             "endpoint column (e.g. dfs, os).",
             show_default=False,
@@ -107,6 +112,7 @@ def reconstruct_command(
         str | None,
         typer.Option(
             "--unit",
+            metavar="UNIT",
             help="Time unit (days, weeks, months, years); default: from the "
             "at-risk time column's name (e.g. year).",
             show_default=False,
@@ -116,6 +122,7 @@ def reconstruct_command(
         str,
         typer.Option(
             "--last-interval",
+            metavar="guyot|to-end",
             help="Censoring after the last at-risk time without --events: guyot (the paper's "
             "average rate) or to-end (spread up to the curve's end; suits a data cut-off).",
         ),
@@ -124,6 +131,7 @@ def reconstruct_command(
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Write DIR/ipd.csv (usubjid, arm, time, event, unit) and DIR/accuracy.json.",
             show_default=False,
         ),
