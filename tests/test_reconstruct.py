@@ -479,3 +479,56 @@ def test_cli_help_names_what_each_option_takes():
     for line in lines:
         assert not any(t in line for t in ("<str>", "<list[str]>", "<path>")), line
     assert any("--curve" in line and "ARM=FILE" in line for line in lines)
+
+
+def test_reconstruct_files_is_reconstruct_on_what_the_files_hold(files):
+    from survtrial.reconstruct import reconstruct_files
+
+    tmp, a, b, nar = files
+    rec = reconstruct_files({"B": b, "A": a}, nar, {"A": 4})
+    arrays = reconstruct(
+        {"B": read_curve(b), "A": read_curve(a)},
+        {"A": ([0, 2], [20, 16]), "B": ([0, 2], [20, 15])},
+        {"A": 4},
+        unit="years",
+    )
+    assert rec.labels == ("B", "A") and rec.unit == "years"
+    for x, y in zip(rec.arms, arrays.arms, strict=True):
+        np.testing.assert_array_equal(x.time, y.time)
+        np.testing.assert_array_equal(x.event, y.event)
+    with pytest.raises(InputError, match=r"^curves: arm 'C' .* is not in .*nar\.csv"):
+        reconstruct_files({"A": a, "B": b, "C": b}, nar)
+    with pytest.raises(InputError, match=r"nar\.csv: arm 'B' in the at-risk table has no curve"):
+        reconstruct_files({"A": a}, nar)
+    plain = tmp / "plain.csv"
+    plain.write_text("arm,time,n_at_risk\nA,0,20\nA,2,16\nB,0,20\nB,2,15\n")
+    with pytest.raises(InputError, match=r"^unit: .*plain\.csv does not say the time unit"):
+        reconstruct_files({"A": a, "B": b}, plain)
+    assert reconstruct_files({"A": a, "B": b}, plain, unit="month").unit == "months"
+
+
+def test_shipped_example_checks_its_name_and_unit():
+    from survtrial.reconstruct.examples import example
+
+    assert example("AALL1731", "os").labels == ("chemotherapy", "blinatumomab")
+    with pytest.raises(InputError, match=r"^example: 'aall9' is not a shipped example"):
+        example("aall9")
+    with pytest.raises(InputError, match=r"^unit: the aall1731 curves are in years"):
+        example("aall1731", unit="months")
+
+
+def test_report_notes_and_written_lines(files):
+    from pathlib import Path
+
+    from survtrial.reconstruct import reconstruct_files
+    from survtrial.report.reconstruct_tables import accuracy_title, note_lines, written_lines
+
+    _tmp, a, b, nar = files
+    rec = reconstruct_files({"A": a, "B": b}, nar, {"A": 19})  # more events than possible
+    notes = note_lines(rec)
+    assert notes and all(line.startswith("note (A): ") for line in notes)
+    assert written_lines(rec, Path("o/ipd.csv"), Path("o/accuracy.json")) == [
+        "wrote o/ipd.csv (40 rows, time in years)",
+        "wrote o/accuracy.json",
+    ]
+    assert accuracy_title("aall1731", "os").startswith("AALL1731 OS: reconstruction accuracy")
