@@ -1,4 +1,4 @@
-"""All arms of a published trial: the pseudo-IPD table and the accuracy report."""
+"""All arms of a published trial: the pseudo-IPD table and the per-arm accuracy checks."""
 
 from __future__ import annotations
 
