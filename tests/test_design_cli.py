@@ -92,6 +92,9 @@ def test_design_with_futility_shows_futility_columns():
         (["--looks", "0.5,x"], "--looks"),
         (["--spending", "Haybittle"], "--spending"),
         (["--alpha", "1.5"], "--alpha"),
+        (["--alpha", "0.6"], "--alpha"),
+        (["--alpha", "0.5"], "--alpha"),
+        (["--beta", "0.98"], "--beta"),
         (["--hr", "-1"], "--hr"),
         (["--control-median", "12", "--accrual", "0", "--follow-up", "12"], "--accrual"),
     ],
@@ -144,3 +147,28 @@ def test_design_with_accrual_rate_finds_the_accrual_duration():
         result.output
     )
     assert plan.max_subjects == pytest.approx(20 * plan.accrual_time[-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("option", ["--json", "--csv"])
+@pytest.mark.parametrize("path", ["/nonexistent/d.out", "/proc/x"])
+def test_design_unwritable_output_is_one_line_and_exit_2(option, path):
+    result = runner.invoke(app, ["design", option, path])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {option}: cannot write {path}: "), lines[0]
+
+
+def test_help_names_what_each_option_takes():
+    """Flags show no `<bool>`, options a name for their value, not a Python type (defect 5).
+
+    The `--help` line itself is Typer's own (its `<bool>` is left to the application).
+    """
+    result = runner.invoke(app, ["design", "--help"], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "--" in line and "--help" not in line]
+    for line in lines:
+        assert not any(t in line for t in ("<bool>", "<str>", "<float>", "<int>", "<path>")), line
+    binding = next(line for line in lines if "--binding" in line)
+    assert "--no-binding" in binding
+    assert any("--looks" in line and "T1,T2,..." in line for line in lines)

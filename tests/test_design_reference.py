@@ -247,6 +247,10 @@ def test_survival_plan_matches_rpact(case):
         # events and the hazard-ratio scale of the bounds (criticalValuesEffectScale)
         ev = events_required(d, p.hazard_ratio, p.allocation_ratio, p.method)
         assert ev.events_fixed == pytest.approx(float(_num(case["events_fixed"])[0]), **rel)
+        for h in ("h0", "h1"):  # from the design's expected information, as `design` prints
+            assert getattr(ev, f"expected_events_{h}") == pytest.approx(
+                float(_num(case[f"expected_events_{h}"])[0]), **rel
+            )
         hr_b = _num(case["hr_bounds"])
         if hr_b.size == 0:  # two-sided: rpact gives both sides; the benefit side is the lower
             hr_b = _num(case["hr_bounds_lower"])

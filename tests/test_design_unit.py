@@ -301,6 +301,28 @@ def test_group_sequential_input_errors(kwargs, name):
         group_sequential(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "alpha, beta, sided, name",
+    [
+        (0.5, 0.2, 1, "alpha"),  # rpact: alpha out of bounds [1e-06; 0.5)
+        (0.6, 0.2, 1, "alpha"),
+        (1.0, 0.2, 2, "alpha"),
+        (0.025, 0.975, 1, "beta"),  # rpact: beta out of bounds [1e-04; 1 - alpha)
+        (0.05, 0.96, 2, "beta"),
+    ],
+)
+def test_alpha_and_beta_bounds_as_rpact(alpha, beta, sided, name):
+    """One-sided alpha in (0, 0.5), two-sided (total) alpha in (0, 1), beta in (0, 1 - alpha)."""
+    with pytest.raises(InputError, match=rf"^{name}: .*{alpha if name == 'alpha' else beta}"):
+        group_sequential([0.5, 1.0], alpha=alpha, beta=beta, sided=sided)
+
+
+def test_two_sided_alpha_above_one_half_is_accepted():
+    """A two-sided alpha of 0.6 is 0.3 per side: one look has the bound z_{0.7} = 0.5244."""
+    d = group_sequential([1.0], alpha=0.6, beta=0.2, sided=2)
+    assert d.efficacy_bounds[0] == pytest.approx(norm.ppf(0.7), abs=1e-12)
+
+
 @pytest.mark.parametrize("hr", [0.0, -0.5, 1.0, float("nan")])
 def test_hazard_ratio_errors(hr):
     with pytest.raises(InputError, match=r"^hazard_ratio:"):
@@ -370,6 +392,7 @@ def test_monitoring_input_errors():
     "module",
     [
         "survtrial.design._group_sequential",
+        "survtrial.design._events",
         "survtrial.design._survival",
         "survtrial.design._monitoring",
     ],

@@ -382,7 +382,7 @@ def test_cli_at_risk_arm_without_curve(files):
         ["--curve", f"A={a}", "--curve", f"C={b}", "--at-risk", str(nar)],
         "nar.csv",
         "'B'",
-        "no --curve",
+        "has no curve",
     )
 
 
@@ -398,7 +398,7 @@ def test_cli_curve_arm_not_in_at_risk(files):
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (["--events", "Z=3"], "no --curve for arm 'Z'"),
+        (["--events", "Z=3"], "--events (total_events): arm 'Z' has no curve"),
         (["--events", "A=three"], "not a whole number"),
         (["--unit", "fortnights"], "not one of"),
     ],
@@ -414,6 +414,17 @@ def test_cli_malformed_curve_option_and_unknown_example(files):
     _tmp, a, _b, nar = files
     _one_line_error(["--curve", str(a), "--at-risk", str(nar)], "--curve", "ARM=FILE.csv")
     _one_line_error(["aall9999"], "not a shipped example")
+
+
+def test_cli_unwritable_out_is_one_line_and_exit_2(files):
+    """Nothing is printed before the error: the files are written first (defect 1)."""
+    tmp, a, b, nar = files
+    args = ["--curve", f"A={a}", "--curve", f"B={b}", "--at-risk", str(nar)]
+    _one_line_error([*args, "--out", "/proc/x"], "--out", "cannot create", "/proc/x")
+    blocked = tmp / "blocked"
+    (blocked / "ipd.csv").mkdir(parents=True)  # a folder where the file should go
+    _one_line_error([*args, "--out", str(blocked)], "--out", "cannot write", "ipd.csv")
+    _one_line_error(["aall1731", "--out", "/proc/x"], "--out", "cannot create")
 
 
 def test_cli_needs_a_unit_when_the_time_column_does_not_say(files):
@@ -448,3 +459,76 @@ def test_readers_name_row_and_column(tmp_path):
     assert t.tolist() == [0.0, 1.0] and s.tolist() == [1.0, 0.9]
     with pytest.raises(InputError, match="no numbers at risk for arm 'x'"):
         reconstruct({"x": ([0, 1], [1, 0.9])}, {"y": ([0], [5])})
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("survtrial.reconstruct._guyot"))
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_cli_help_names_what_each_option_takes():
+    """Options show a name for their value, not a Python type (defect 5)."""
+    res = runner.invoke(app, ["reconstruct", "--help"], terminal_width=120)
+    assert res.exit_code == 0, res.output
+    assert "[EXAMPLE]" in res.output
+    lines = [line for line in res.output.splitlines() if "--" in line and "--help" not in line]
+    for line in lines:
+        assert not any(t in line for t in ("<str>", "<list[str]>", "<path>")), line
+    assert any("--curve" in line and "ARM=FILE" in line for line in lines)
+
+
+def test_reconstruct_files_is_reconstruct_on_what_the_files_hold(files):
+    from survtrial.reconstruct import reconstruct_files
+
+    tmp, a, b, nar = files
+    rec = reconstruct_files({"B": b, "A": a}, nar, {"A": 4})
+    arrays = reconstruct(
+        {"B": read_curve(b), "A": read_curve(a)},
+        {"A": ([0, 2], [20, 16]), "B": ([0, 2], [20, 15])},
+        {"A": 4},
+        unit="years",
+    )
+    assert rec.labels == ("B", "A") and rec.unit == "years"
+    for x, y in zip(rec.arms, arrays.arms, strict=True):
+        np.testing.assert_array_equal(x.time, y.time)
+        np.testing.assert_array_equal(x.event, y.event)
+    with pytest.raises(InputError, match=r"^curves: arm 'C' .* is not in .*nar\.csv"):
+        reconstruct_files({"A": a, "B": b, "C": b}, nar)
+    with pytest.raises(InputError, match=r"nar\.csv: arm 'B' in the at-risk table has no curve"):
+        reconstruct_files({"A": a}, nar)
+    plain = tmp / "plain.csv"
+    plain.write_text("arm,time,n_at_risk\nA,0,20\nA,2,16\nB,0,20\nB,2,15\n")
+    with pytest.raises(InputError, match=r"^unit: .*plain\.csv does not say the time unit"):
+        reconstruct_files({"A": a, "B": b}, plain)
+    assert reconstruct_files({"A": a, "B": b}, plain, unit="month").unit == "months"
+
+
+def test_shipped_example_checks_its_name_and_unit():
+    from survtrial.reconstruct.examples import example
+
+    assert example("AALL1731", "os").labels == ("chemotherapy", "blinatumomab")
+    with pytest.raises(InputError, match=r"^example: 'aall9' is not a shipped example"):
+        example("aall9")
+    with pytest.raises(InputError, match=r"^unit: the aall1731 curves are in years"):
+        example("aall1731", unit="months")
+
+
+def test_report_notes_and_written_lines(files):
+    from pathlib import Path
+
+    from survtrial.reconstruct import reconstruct_files
+    from survtrial.report.reconstruct_tables import accuracy_title, note_lines, written_lines
+
+    _tmp, a, b, nar = files
+    rec = reconstruct_files({"A": a, "B": b}, nar, {"A": 19})  # more events than possible
+    notes = note_lines(rec)
+    assert notes and all(line.startswith("note (A): ") for line in notes)
+    assert written_lines(rec, Path("o/ipd.csv"), Path("o/accuracy.json")) == [
+        "wrote o/ipd.csv (40 rows, time in years)",
+        "wrote o/accuracy.json",
+    ]
+    assert accuracy_title("aall1731", "os").startswith("AALL1731 OS: reconstruction accuracy")

@@ -20,6 +20,16 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def option_message(exc: InputError, option_names: dict[str, str]) -> str:
+    """The error with the library's argument name shown as the user's option:
+    ``alpha: ...`` -> ``--alpha (alpha): ...``."""
+    message = str(exc)
+    name, sep, rest = message.partition(":")
+    if sep and name in option_names:
+        return f"{option_names[name]} ({name}):{rest}"
+    return message
+
+
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``command``; an :class:`InputError` becomes ``error: ...`` on stderr and exit 2."""
 

@@ -1,23 +1,44 @@
 """``survtrial reconstruct``: pseudo-IPD from published Kaplan-Meier curves (Guyot et al. 2012).
 
-Printing and file output live here; the numbers come from :mod:`survtrial.reconstruct`.
+Parses the options, calls :mod:`survtrial.reconstruct` and prints the tables that
+:mod:`survtrial.report.reconstruct_tables` renders; ``--out`` is written (before anything is
+printed) through :mod:`survtrial.report.files`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from survtrial._errors import InputError
-from survtrial.reconstruct import Reconstruction, read_at_risk, read_curve, reconstruct
-from survtrial.reconstruct._trial import check_unit
-from survtrial.reconstruct.examples import EXAMPLES, aall1731
+from survtrial.cli._common import fail, option_message
+from survtrial.reconstruct import reconstruct_files
+from survtrial.reconstruct.examples import example as shipped_example
+from survtrial.report.files import make_dir, write_text
+from survtrial.report.reconstruct_tables import (
+    accuracy_json,
+    accuracy_table,
+    accuracy_title,
+    at_risk_table,
+    ipd_csv,
+    note_lines,
+    written_lines,
+)
+
+_OPTION_NAMES = {
+    "curves": "--curve",
+    "total_events": "--events",
+    "endpoint": "--endpoint",
+    "unit": "--unit",
+    "last_interval": "--last-interval",
+}
+"""Library argument -> option, to name the option in an error message."""
 
 
 def _pairs(values: list[str] | None, option: str, what: str) -> dict[str, str]:
+    """``ARM=VALUE`` options as a dict, in the order given."""
     out: dict[str, str] = {}
     for v in values or []:
         arm, sep, rest = v.partition("=")
@@ -30,123 +51,21 @@ def _pairs(values: list[str] | None, option: str, what: str) -> dict[str, str]:
     return out
 
 
-def _from_files(
-    curve: list[str] | None,
-    at_risk: str | None,
-    events: list[str] | None,
-    endpoint: str | None,
-    unit: str | None,
-    last_interval: str,
-) -> Reconstruction:
-    curves_in = _pairs(curve, "--curve", "FILE.csv")
-    if not curves_in:
-        raise InputError("--curve: give at least one ARM=FILE.csv (or the example: aall1731)")
-    if at_risk is None:
-        raise InputError("--at-risk: give the numbers-at-risk CSV file")
-    curves = {arm: read_curve(path, path) for arm, path in curves_in.items()}
-    table, file_unit = read_at_risk(at_risk, at_risk, endpoint=endpoint)
-    for arm in table:
-        if arm not in curves:
-            raise InputError(
-                f"{at_risk}: arm {arm!r} in the at-risk table has no --curve "
-                f"(curves: {', '.join(curves)}); name each --curve ARM as in the table"
-            )
-    for arm, path in curves_in.items():
-        if arm not in table:
-            raise InputError(
-                f"--curve {arm}={path}: arm {arm!r} is not in {at_risk} "
-                f"(its arms: {', '.join(table)})"
-            )
+def _counts(values: list[str] | None) -> dict[str, int]:
     totals: dict[str, int] = {}
-    for arm, text in _pairs(events, "--events", "N").items():
-        if arm not in curves:
-            raise InputError(f"--events {arm}={text}: no --curve for arm {arm!r}")
+    for arm, text in _pairs(values, "--events", "N").items():
         try:
             totals[arm] = int(text)
         except ValueError:
             raise InputError(f"--events {arm}={text}: {text!r} is not a whole number") from None
-    if unit is None:
-        if file_unit is None:
-            raise InputError(
-                f"{at_risk}: cannot tell the time unit from the time column; "
-                "give --unit days|weeks|months|years"
-            )
-        unit = file_unit
-    return reconstruct(
-        curves,
-        {arm: table[arm] for arm in curves},
-        totals,
-        unit=check_unit(unit),
-        last_interval=last_interval,
-    )
-
-
-def _print(rec: Reconstruction, title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console(width=max(Console().width, 100))
-    t = Table(
-        title=title,
-        title_justify="left",
-        caption="survival RMSE and max |diff|: reconstructed KM vs digitized points, 0-1 scale",
-        caption_justify="left",
-    )
-    for col in ("arm", "N", "events", "points", "altered", "added", "RMSE", "max |diff|"):
-        t.add_column(col, justify="left" if col == "arm" else "right")
-    t.add_column("at risk |diff|", justify="right")
-    for a in rec.arms:
-        pub = "" if a.events_published is None else f" (published {a.events_published})"
-        t.add_row(
-            a.arm,
-            str(a.n),
-            f"{a.n_events}{pub}",
-            str(a.curve.n_input),
-            str(a.curve.n_altered),
-            str(a.curve.n_added + a.n_points_added),
-            f"{a.rmse:.4f}",
-            f"{a.max_abs_difference:.4f}",
-            str(a.at_risk.max_abs_difference),
-        )
-    con.print(t)
-    nar = Table(title=f"Numbers at risk: published / reconstructed (time in {rec.unit})")
-    nar.add_column(f"time ({rec.unit})", justify="right")
-    for a in rec.arms:
-        nar.add_column(a.arm, justify="right")
-    times = sorted({float(x) for a in rec.arms for x in a.at_risk.time})
-    for tm in times:
-        cells = []
-        for a in rec.arms:
-            hit = [i for i, x in enumerate(a.at_risk.time) if float(x) == tm]
-            if hit:
-                i = hit[0]
-                cells.append(f"{a.at_risk.published[i]} / {a.at_risk.reconstructed[i]}")
-            else:
-                cells.append("")
-        nar.add_row(f"{tm:g}", *cells)
-    con.print(nar)
-    for a in rec.arms:
-        for note in a.notes:
-            con.print(f"note ({a.arm}): {note}")
-
-
-def _write(rec: Reconstruction, out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out: cannot create {str(out)!r} ({exc.strerror})") from None
-    rec.to_frame().to_csv(out / "ipd.csv", index=False)
-    with open(out / "accuracy.json", "w", encoding="utf-8") as fh:
-        json.dump(rec.accuracy(), fh, indent=2)
-        fh.write("\n")
-    typer.echo(f"wrote {out / 'ipd.csv'} ({sum(a.n for a in rec.arms)} rows, time in {rec.unit})")
-    typer.echo(f"wrote {out / 'accuracy.json'}")
+    return totals
 
 
 def reconstruct_command(
     example: Annotated[
         str | None,
         typer.Argument(
+            metavar="EXAMPLE",
             help="Use a shipped example instead of files: aall1731 (DFS; --endpoint os for OS).",
             show_default=False,
         ),
@@ -155,8 +74,9 @@ def reconstruct_command(
         list[str] | None,
         typer.Option(
             "--curve",
-            help="ARM=FILE.csv: digitized points of one arm (columns time and St/survival, 0-1). "
-            "Repeat per arm.",
+            metavar="ARM=FILE",
+            help="Digitized points of one arm's curve: a CSV with columns time and St (or "
+            "survival), 0-1. Repeat per arm.",
             show_default=False,
         ),
     ] = None,
@@ -164,6 +84,7 @@ def reconstruct_command(
         str | None,
         typer.Option(
             "--at-risk",
+            metavar="FILE",
             help="Numbers-at-risk CSV: long (arm, time|year|month|day, n_at_risk [, endpoint]) "
             "or wide (time column + one column per arm).",
             show_default=False,
@@ -173,7 +94,8 @@ def reconstruct_command(
         list[str] | None,
         typer.Option(
             "--events",
-            help="ARM=N: published total events of an arm (optional).",
+            metavar="ARM=N",
+            help="Published total events of an arm (optional; repeat per arm).",
             show_default=False,
         ),
     ] = None,
@@ -181,6 +103,7 @@ def reconstruct_command(
         str | None,
         typer.Option(
             "--endpoint",
+            metavar="NAME",
             help="Rows of this endpoint when the at-risk file has an "
             "endpoint column (e.g. dfs, os).",
             show_default=False,
@@ -190,6 +113,7 @@ def reconstruct_command(
         str | None,
         typer.Option(
             "--unit",
+            metavar="UNIT",
             help="Time unit (days, weeks, months, years); default: from the "
             "at-risk time column's name (e.g. year).",
             show_default=False,
@@ -199,6 +123,7 @@ def reconstruct_command(
         str,
         typer.Option(
             "--last-interval",
+            metavar="guyot|to-end",
             help="Censoring after the last at-risk time without --events: guyot (the paper's "
             "average rate) or to-end (spread up to the curve's end; suits a data cut-off).",
         ),
@@ -207,34 +132,52 @@ def reconstruct_command(
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Write DIR/ipd.csv (usubjid, arm, time, event, unit) and DIR/accuracy.json.",
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """Rebuild individual patient data from published Kaplan-Meier curves (Guyot et al. 2012)."""
-    from survtrial.cli._common import fail
-
     try:
         if example is not None:
-            if example.strip().lower() not in EXAMPLES:
-                raise InputError(
-                    f"example: {example!r} is not a shipped example; choose {', '.join(EXAMPLES)}"
-                )
             if curve or at_risk or events:
                 raise InputError(
                     f"example {example}: uses its shipped curves; drop --curve/--at-risk/--events"
                 )
             ep = (endpoint or "dfs").strip().lower()
-            rec = aall1731(ep, last_interval=last_interval)
-            if unit is not None and check_unit(unit) != rec.unit:
-                raise InputError(f"--unit: the {example} curves are in {rec.unit}")
-            title = f"AALL1731 {ep.upper()}: reconstruction accuracy (Guyot et al. 2012)"
+            rec = shipped_example(example, ep, last_interval=last_interval, unit=unit)
+            title = accuracy_title(example, ep)
         else:
-            rec = _from_files(curve, at_risk, events, endpoint, unit, last_interval)
-            title = "Reconstruction accuracy (Guyot et al. 2012)"
-        _print(rec, title)
+            curves = _pairs(curve, "--curve", "FILE.csv")
+            if not curves:
+                raise InputError(
+                    "--curve: give at least one ARM=FILE.csv (or the example: aall1731)"
+                )
+            if at_risk is None:
+                raise InputError("--at-risk: give the numbers-at-risk CSV file")
+            rec = reconstruct_files(
+                curves,
+                at_risk,
+                _counts(events),
+                endpoint=endpoint,
+                unit=unit,
+                last_interval=last_interval,
+            )
+            title = accuracy_title()
         if out is not None:
-            _write(rec, out)
+            folder = make_dir(out, "--out")
+            ipd = write_text(folder / "ipd.csv", ipd_csv(rec), "--out")
+            acc = write_text(folder / "accuracy.json", accuracy_json(rec), "--out")
     except InputError as exc:
-        fail(str(exc))
+        fail(option_message(exc, _OPTION_NAMES))
+    from rich.console import Console
+
+    con = Console(width=max(Console().width, 100))
+    con.print(accuracy_table(rec, title))
+    con.print(at_risk_table(rec))
+    for line in note_lines(rec):
+        con.print(line)
+    if out is not None:
+        for line in written_lines(rec, ipd, acc):
+            typer.echo(line)

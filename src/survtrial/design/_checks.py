@@ -109,6 +109,31 @@ def sided(value: Any) -> int:
     return int(value)
 
 
+def error_rates(alpha: Any, beta: Any, sided_: Any) -> tuple[float, float, int]:
+    """Type I and II errors as rpact allows them: ``(alpha, beta, sided)``.
+
+    rpact (``.assertIsValidAlpha``, ``.assertIsValidBeta``) refuses ``alpha >= 0.5`` and
+    ``beta >= 1 - alpha``. Here ``alpha`` is one-sided for ``sided=1`` (in (0, 0.5)) and the
+    total of both sides for ``sided=2`` (in (0, 1): below 0.5 per side); ``beta`` lies in
+    (0, 1 - alpha), so that the power exceeds the type I error.
+    """
+    s = sided(sided_)
+    a = open_unit(alpha, "alpha")
+    if a / s >= 0.5:
+        raise InputError(
+            f"alpha: a one-sided alpha must lie in (0, 0.5), got {alpha!r}"
+            if s == 1
+            else f"alpha: a two-sided alpha must lie in (0, 1), got {alpha!r}"
+        )
+    b = open_unit(beta, "beta")
+    if b >= 1.0 - a:
+        raise InputError(
+            f"beta: must lie in (0, 1 - alpha) = (0, {1.0 - a:g}) so that the power exceeds "
+            f"alpha, got {beta!r}"
+        )
+    return a, b, s
+
+
 def cumulative_vector(values: Sequence[float], name: str, kmax: int, total: float) -> np.ndarray:
     arr = as_float_array(values, name)
     if arr.size != kmax:

@@ -353,9 +353,11 @@ def group_sequential(
         Information fractions of the looks, strictly increasing in (0, 1], the last equal to 1.
         For a log-rank test, the fraction of the maximum number of events.
     alpha : float
-        Type I error: one-sided for ``sided=1``, total (both sides) for ``sided=2``.
+        Type I error: one-sided for ``sided=1`` (in (0, 0.5)), total (both sides) for
+        ``sided=2`` (in (0, 1)); rpact refuses ``alpha >= 0.5`` too.
     beta : float
-        Type II error; power is ``1 - beta`` at the design alternative.
+        Type II error in (0, 1 - alpha), as rpact; power is ``1 - beta`` at the design
+        alternative.
     alpha_spending : {"OF", "Pocock", "HSD", "KD"} or sequence of float
         Alpha-spending family (rpact's ``asOF``, ``asP``, ``asHSD``, ``asKD``) or the cumulative
         alpha to spend at each look (``asUser``; non-decreasing, the last value at most alpha).
@@ -421,11 +423,7 @@ def group_sequential(
     1.0119
     """
     rates = _checks.information_rates(information_rates)
-    alpha = _checks.open_unit(alpha, "alpha")
-    beta = _checks.open_unit(beta, "beta")
-    sided = _checks.sided(sided)
-    if alpha / sided + beta >= 1:
-        raise InputError("alpha, beta: alpha / sided + beta must be below 1")
+    alpha, beta, sided = _checks.error_rates(alpha, beta, sided)
     kmax = rates.shape[0]
     a_family, a_gamma, a_user = _resolve_spending(
         alpha_spending, alpha_gamma, "alpha_spending", "alpha_gamma"

@@ -18,6 +18,7 @@ from scipy.special import ndtr, ndtri
 from survtrial._errors import InputError
 from survtrial.design import _checks
 from survtrial.design._checks import brentq
+from survtrial.design._events import check_design
 from survtrial.design._group_sequential import (
     GroupSequentialDesign,
     _frozen,
@@ -26,7 +27,6 @@ from survtrial.design._group_sequential import (
 )
 from survtrial.design._kernel import LOWER_LIMIT, UPPER_LIMIT, Paths, exit_probabilities
 from survtrial.design._spending import spending
-from survtrial.design._survival import _check_design
 
 # ---------------------------------------------------------------------------------------------
 # bounds at the observed information
@@ -99,7 +99,7 @@ def update_bounds(
     bounds given directly (non-binding) are not carried over (``-inf``).
     A user spending vector is interpolated linearly in ``t``.
     """
-    design = _check_design(design)
+    design = check_design(design)
     t = _checks.fractions_observed(information_fractions, "information_fractions")
     final = bool(final)
     if design.has_futility and design.beta_spending is None and design.binding_futility:
@@ -204,7 +204,7 @@ def repeated_confidence_intervals(
     .. [1] Jennison C, Turnbull BW. Interim analyses: the repeated confidence interval approach.
        J R Stat Soc B 1989;51:305-361. doi:10.1111/j.2517-6161.1989.tb01429.x
     """
-    design = _check_design(design)
+    design = check_design(design)
     z, d, r = _data(design, z, events, allocation_ratio)
     se = _se(d, r)
     log_hr = z * se
@@ -274,7 +274,7 @@ def conditional_power(
     the recursive integration over the scaled remaining information ``(t_m - t_k) / (1 - t_k)``
     (Jennison & Turnbull 2000, sec. 10.6).
     """
-    design = _check_design(design)
+    design = check_design(design)
     z, d, r = _data(design, z, events, allocation_ratio)
     k, kmax = z.size, design.kmax
     if k >= kmax:
@@ -412,7 +412,7 @@ def final_inference(
     >>> round(fi.lower, 5), round(fi.upper, 5)
     (0.3033, 0.82803)
     """
-    design = _check_design(design)
+    design = check_design(design)
     z, d, r = _data(design, z, events, allocation_ratio)
     x = -z
     k = _stopping_stage(design, x)

@@ -14,12 +14,12 @@ Methodol 2012;12:9. doi:10.1186/1471-2288-12-9. Peers: R packages IPDfromKM (Liu
 reconstructKM, survHE's ``digitise``. See docs/reconstruct.md.
 """
 
+from survtrial.reconstruct._clean import CleanCurve, clean_curve
+from survtrial.reconstruct._files import reconstruct_files
 from survtrial.reconstruct._guyot import (
     ArmReconstruction,
     AtRiskCheck,
-    CleanCurve,
     GuyotFit,
-    clean_curve,
     guyot_fit,
     reconstruct_arm,
 )
@@ -40,4 +40,5 @@ __all__ = [
     "read_curve",
     "reconstruct",
     "reconstruct_arm",
+    "reconstruct_files",
 ]

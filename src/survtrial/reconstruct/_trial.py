@@ -1,4 +1,4 @@
-"""All arms of a published trial: the pseudo-IPD table and the accuracy report."""
+"""All arms of a published trial: the pseudo-IPD table and the per-arm accuracy checks."""
 
 from __future__ import annotations
 
@@ -60,40 +60,6 @@ class Reconstruction:
                 "unit": self.unit,
             }
         )
-
-    def accuracy(self) -> dict[str, Any]:
-        """The accuracy report as plain JSON-ready values (what ``accuracy.json`` holds)."""
-        arms = {}
-        for a in self.arms:
-            arms[a.arm] = {
-                "n": a.n,
-                "events_reconstructed": a.n_events,
-                "events_published": a.events_published,
-                "points_input": a.curve.n_input,
-                "points_altered_by_cleaning": a.curve.n_altered,
-                "max_alteration": a.curve.max_alteration,
-                "points_duplicate_dropped": a.curve.n_duplicates,
-                "points_added": a.curve.n_added + a.n_points_added,
-                "points_compared": int(a.check_time.shape[0]),
-                "survival_rmse": a.rmse,
-                "survival_max_abs_difference": a.max_abs_difference,
-                "at_risk": [
-                    {"time": float(t), "published": int(p), "reconstructed": int(r)}
-                    for t, p, r in zip(
-                        a.at_risk.time, a.at_risk.published, a.at_risk.reconstructed, strict=True
-                    )
-                ],
-                "at_risk_max_abs_difference": a.at_risk.max_abs_difference,
-                "iterations_per_interval": [int(i) for i in a.iterations],
-                "notes": list(a.notes),
-            }
-        return {
-            "method": "Guyot et al. 2012 (BMC Med Res Methodol 12:9), survtrial.reconstruct",
-            "unit": self.unit,
-            "last_interval": self.last_interval,
-            "survival_scale": "probability 0-1",
-            "arms": arms,
-        }
 
 
 def check_unit(unit: str) -> str:

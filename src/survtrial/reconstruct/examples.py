@@ -11,7 +11,7 @@ from __future__ import annotations
 from survtrial._errors import InputError
 from survtrial.protocol import builtin_data_path
 from survtrial.reconstruct._read import read_at_risk, read_curve
-from survtrial.reconstruct._trial import Reconstruction, reconstruct
+from survtrial.reconstruct._trial import Reconstruction, check_unit, reconstruct
 
 EXAMPLES = ("aall1731",)
 AALL1731_ARMS = ("chemotherapy", "blinatumomab")
@@ -46,3 +46,21 @@ def aall1731(endpoint: str = "dfs", last_interval: str = "guyot") -> Reconstruct
     """
     curves, at_risk, unit = aall1731_inputs(endpoint)
     return reconstruct(curves, at_risk, unit=unit or "years", last_interval=last_interval)
+
+
+def example(
+    name: str, endpoint: str = "dfs", last_interval: str = "guyot", unit: str | None = None
+) -> Reconstruction:
+    """The shipped example ``name`` (one of :data:`EXAMPLES`) for ``endpoint``.
+
+    ``unit``, when given, must be the example's own time unit (the curves are not rescaled).
+    """
+    key = str(name).strip().lower()
+    if key not in EXAMPLES:
+        raise InputError(
+            f"example: {name!r} is not a shipped example; choose {', '.join(EXAMPLES)}"
+        )
+    rec = aall1731(endpoint, last_interval=last_interval)
+    if unit is not None and check_unit(unit) != rec.unit:
+        raise InputError(f"unit: the {key} curves are in {rec.unit}")
+    return rec

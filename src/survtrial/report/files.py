@@ -1,44 +1,65 @@
-"""Writing output files: a path that cannot be written is a user error (one line), not a
-traceback."""
+"""Writing output files: a path that cannot be written is a one-line :class:`InputError`.
+
+Every command's output options (``--json``, ``--csv``, ``--out``) write through these helpers,
+so that an unwritable path (a missing folder, ``/proc``, no permission) reaches the user as
+``error: --json: cannot write /nonexistent/d.json: No such file or directory`` with exit
+status 2, never a traceback. ``what`` names the option or field the path came from.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from survtrial._errors import InputError
 
 
-def _fail(path: Path, what: str, exc: OSError) -> InputError:
-    reason = exc.strerror or type(exc).__name__
-    return InputError(f"{what}: cannot write {path}: {reason}")
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
-def output_dir(path: str | Path, what: str = "--out") -> Path:
-    """Create the output folder (and parents); refuse one that cannot be made or written."""
-    path = Path(path)
+def make_dir(path: str | os.PathLike[str], what: str) -> Path:
+    """Create the folder ``path`` (and its parents) if it does not exist; return it."""
+    p = Path(path)
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".survtrial-write-test"
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot create the folder {p}: {_reason(exc)}") from None
+    return p
+
+
+def write_text(path: str | os.PathLike[str], text: str, what: str) -> Path:
+    """Write ``text`` to ``path`` in UTF-8, line endings as given (no translation)."""
+    p = Path(path)
+    try:
+        with open(p, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write {p}: {_reason(exc)}") from None
+    return p
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes, what: str) -> Path:
+    """Write ``data`` to ``path``."""
+    p = Path(path)
+    try:
+        p.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write {p}: {_reason(exc)}") from None
+    return p
+
+
+
+def output_dir(path: str | os.PathLike[str], what: str = "--out") -> Path:
+    """Create the output folder and check that files can be written in it, before any work."""
+    p = make_dir(path, what)
+    probe = p / ".survtrial-write-test"
+    try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise _fail(path, what, exc) from None
-    return path
+        raise InputError(f"{what}: cannot write in {p}: {_reason(exc)}") from None
+    return p
 
 
-def write_text(path: str | Path, text: str, what: str) -> Path:
-    path = Path(path)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise _fail(path, what, exc) from None
-    return path
-
-
-def write_bytes(path: str | Path, data: bytes, what: str) -> Path:
-    path = Path(path)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise _fail(path, what, exc) from None
-    return path
+__all__ = ["make_dir", "output_dir", "write_bytes", "write_text"]
