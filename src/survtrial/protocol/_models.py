@@ -93,7 +93,7 @@ class RiskGroup(_Model):
 class Population(_Model):
     age_years: LogNormalRange
     male_fraction: Prob
-    wbc_per_ul: LogNormalRange
+    wbc_per_ul: LogNormalRange | None = None  # leukaemias: white-cell count at diagnosis
     groups: list[RiskGroup] = Field(min_length=1)
     exclusions: list[Exclusion] = []
 

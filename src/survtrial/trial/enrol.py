@@ -100,7 +100,10 @@ def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
 
     age = truncated_lognormal(streams.random(n), pop.age_years)
     male = streams.random(n) < pop.male_fraction
-    wbc = truncated_lognormal(streams.random(n), pop.wbc_per_ul)
+    u_wbc = streams.random(n)  # drawn either way: the streams stay aligned across protocols
+    wbc = np.full(u_wbc.shape, np.nan)
+    if pop.wbc_per_ul is not None:
+        wbc = truncated_lognormal(u_wbc, pop.wbc_per_ul)
     gprob = np.array([g.probability for g in pop.groups])
     group = np.searchsorted(np.cumsum(gprob) / gprob.sum(), streams.random(n), side="right")
     group = np.minimum(group, len(gprob) - 1)
