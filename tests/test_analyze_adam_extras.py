@@ -305,7 +305,7 @@ def test_ae_grade_min_atoxgr_and_errors(tmp_path):
 
 # columns only a protocol with the matching sections gets (AALL1731: several risk groups,
 # body_size, a blinatumomab phase dosed per m2)
-PROTOCOL_SPECIFIC = ("RISKGRP", "HEIGHT_CM", "WEIGHT_KG", "BSA_M2", "DOSE_UG_PER_DAY")
+PROTOCOL_SPECIFIC = ("RISKGRP", "WBC_PER_UL", "HEIGHT_CM", "WEIGHT_KG", "BSA_M2", "DOSE_UG_PER_DAY")
 EVERY_PROTOCOL = (
     "STUDYID", "USUBJID", "AGE", "AGEU", "SEX", "ENRLDT", "RANDFL", "ITTFL", "NRANDRS",
     "RANDDT", "ARMCD", "ARM", "STRATUM", "CUTDT",
