@@ -204,7 +204,8 @@ def test_bad_arguments_raise_input_error(kwargs, match):
 # AALL1731 (shipped data): the published facts that a reconstruction must reproduce
 
 
-# DFS numbers at risk printed under the NEJM figure (Gupta et al. 2025; aall1731-facts.md)
+# DFS numbers at risk printed under the NEJM figure (Gupta et al. 2025; see
+# src/survtrial/protocol/builtin/data/aall1731/SOURCES.md)
 PUBLISHED_DFS_AT_RISK = {
     "chemotherapy": [722, 627, 449, 221, 44],
     "blinatumomab": [718, 623, 457, 241, 50],
