@@ -18,7 +18,7 @@ def _survtrial(*args: str) -> subprocess.CompletedProcess:
     ("args", "message"),
     [
         (["analyze", "data.csv", "--bogus"], "No such option: --bogus"),
-        (["analyze"], "Missing argument 'data'"),
+        (["analyze"], "Missing argument 'DATA'"),
         (["design", "--looks", "0.5,1", "--alpha", "abc"], "Invalid value for '--alpha'"),
         (["nosuchcommand"], "No such command 'nosuchcommand'"),
         (["analyze", "no/such/file.csv"], "no such file"),

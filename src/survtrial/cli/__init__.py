@@ -65,7 +65,10 @@ def run() -> None:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:
-        if _is(exc, "NoArgsIsHelpError"):  # no command given: the help is already printed
+        if _is(exc, "NoArgsIsHelpError"):  # no command given: show the help
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                print(ctx.get_help())
             sys.exit(2)
         if _is(exc, "UsageError"):
             ctx = getattr(exc, "ctx", None)
