@@ -33,9 +33,9 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", metavar="DIR", help="Output folder [default: <protocol id>-out]."),
 ]
-SeedOption = Annotated[int | None, typer.Option("--seed", metavar="N", help="Random seed.")]
+SeedOption = Annotated[int, typer.Option("--seed", metavar="N", help="Random seed.")]
 ReplicatesOption = Annotated[
-    int | None, typer.Option("--replicates", metavar="R", help="Replicate trials.")
+    int, typer.Option("--replicates", metavar="R", help="Replicate trials.")
 ]
 
 
@@ -118,19 +118,13 @@ def reproduce_command(
         str, typer.Argument(metavar="NAME", help="Built-in protocol (see `survtrial protocols`).")
     ],
     out: OutOption = None,
-    seed: SeedOption = None,
-    replicates: ReplicatesOption = None,
+    seed: SeedOption = 20241207,
+    replicates: ReplicatesOption = 400,
     vary: VaryOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
 ) -> None:
-    """Run a built-in trial in silico and set its published results beside the simulated ones.
-
-    Defaults: seed 20241207, 400 replicates.
-    """
-    from survtrial.reproduce import DEFAULT_REPLICATES
-
-    _run(name, True, out, 20241207 if seed is None else seed,
-         DEFAULT_REPLICATES if replicates is None else replicates, vary, workers)
+    """Run a built-in trial in silico and set its published results beside the simulated ones."""
+    _run(name, True, out, seed, replicates, vary, workers)
 
 
 @user_errors
@@ -139,14 +133,13 @@ def run_command(
         str, typer.Argument(metavar="PROTOCOL", help="A protocol TOML file or a built-in name.")
     ],
     out: OutOption = None,
-    seed: SeedOption = None,
-    replicates: ReplicatesOption = None,
+    seed: SeedOption = 1,
+    replicates: ReplicatesOption = 200,
     vary: VaryOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
 ) -> None:
-    """Simulate and analyse any valid protocol file. Defaults: seed 1, 200 replicates."""
-    _run(protocol, False, out, 1 if seed is None else seed,
-         200 if replicates is None else replicates, vary, workers)
+    """Simulate and analyse any valid protocol file."""
+    _run(protocol, False, out, seed, replicates, vary, workers)
 
 
 def protocols_command() -> None:

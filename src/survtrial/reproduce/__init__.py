@@ -1,10 +1,9 @@
 """A protocol's trial in silico beside its published results (``survtrial reproduce``)."""
 
 from survtrial.reproduce.compare import ComparisonRow, InterimSummary, compare
-from survtrial.reproduce.run import DEFAULT_REPLICATES, Reproduction, reproduce
+from survtrial.reproduce.run import Reproduction, reproduce
 
 __all__ = [
-    "DEFAULT_REPLICATES",
     "ComparisonRow",
     "InterimSummary",
     "Reproduction",

@@ -27,8 +27,6 @@ from survtrial.reproduce.compare import (
 )
 from survtrial.trial import BatchRun, run_trials
 
-DEFAULT_REPLICATES = 400
-
 
 @dataclass(frozen=True, slots=True)
 class PublishedCurves:
@@ -115,7 +113,7 @@ def reproduce(
     name: str,
     *,
     seed: int,
-    replicates: int = DEFAULT_REPLICATES,
+    replicates: int,
     vary: tuple[str, ...] = (),
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
