@@ -35,7 +35,7 @@ import pytest
 
 from survtrial import InputError
 from survtrial.stats.cox import ConvergenceWarning, cox
-from tests.conftest import (
+from tests.helpers import (
     as_array,
     assert_close,
     fixture_names,
