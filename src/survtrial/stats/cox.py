@@ -351,7 +351,8 @@ def cox(
         cl_labels, cl_codes = check_labels(cluster, "cluster", n)
         n_clusters = int(cl_labels.shape[0])
         robust = True
-    if int(np.count_nonzero(e)) == 0:
+    n_events = int(np.count_nonzero(e))
+    if n_events == 0:
         raise InputError("event: there are no events (every time is censored); nothing to fit")
 
     try:
@@ -387,7 +388,7 @@ def cox(
         converged=fit.converged,
         covariate_names=names,
         n=n,
-        n_events=int(np.count_nonzero(e)),
+        n_events=n_events,
         n_strata=n_strata,
         ties=ties,
         robust=bool(robust),
