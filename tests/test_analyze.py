@@ -28,6 +28,7 @@ from survtrial.stats import (
     risk_difference,
     rmst,
 )
+from tests.helpers import assert_tree_close
 
 runner = CliRunner()
 MS_DAYS = 3 * 365.25
@@ -43,19 +44,8 @@ def adam(tmp_path_factory):
 
 
 def assert_close(a, b, rel: float, path: str = "") -> None:
-    """Nested dicts/lists equal, numbers within ``rel`` (relative)."""
-    if isinstance(b, dict):
-        assert isinstance(a, dict) and a.keys() == b.keys(), path
-        for k in b:
-            assert_close(a[k], b[k], rel, f"{path}.{k}")
-    elif isinstance(b, list):
-        assert isinstance(a, list) and len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_close(x, y, rel, f"{path}[{i}]")
-    elif isinstance(b, float) and not isinstance(b, bool):
-        assert a == pytest.approx(b, rel=rel, abs=1e-12), path
-    else:
-        assert a == b, path
+    """Nested dicts/lists equal, numbers within ``rel`` (relative; absolute 1e-12)."""
+    assert_tree_close(a, b, rtol=rel, atol=1e-12, what=path)
 
 
 def analyze(out, *args) -> dict:

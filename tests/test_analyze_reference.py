@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from survtrial.cli import app
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 HERE = FIXTURES / "analyze"
 ARMS = ("Control", "Drug X")

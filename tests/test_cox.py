@@ -35,7 +35,7 @@ import pytest
 
 from survtrial import InputError
 from survtrial.stats.cox import ConvergenceWarning, cox
-from tests.conftest import (
+from tests.helpers import (
     as_array,
     assert_close,
     fixture_names,
@@ -201,11 +201,11 @@ STRATA_CASES = [(n, k) for n, k in CASES if "strata" in k]
 
 @pytest.mark.parametrize(("name", "key"), STRATA_CASES, ids=[f"{n}-{k}" for n, k in STRATA_CASES])
 def test_many_strata_code_path_against_r(name, key, monkeypatch):
-    # beyond _MAX_BLOCK_STRATA strata the sums run over all strata at once and the sum before
+    # beyond MAX_BLOCK_STRATA strata the sums run over all strata at once and the sum before
     # each stratum is subtracted; force that path on the stratified fixture fits
     # the module, not the function that survtrial.stats exports under the same name
-    cox_module = importlib.import_module("survtrial.stats.cox")
-    monkeypatch.setattr(cox_module, "_MAX_BLOCK_STRATA", 1)
+    cox_module = importlib.import_module("survtrial.stats._cox_kernel")
+    monkeypatch.setattr(cox_module, "MAX_BLOCK_STRATA", 1)
     res, ref = _fit(name, key)
     rtol, atol = _tolerances(ref)
     assert res.iterations == ref["iter"]
@@ -432,7 +432,7 @@ def test_result_object():
 def test_large_sample_sort_matches_lexsort():
     # the packed-key sort (stratum, time bits, index) must order exactly like a stable lexsort,
     # including times that agree in all but their last bits
-    from survtrial.stats.cox import _sort_order
+    from survtrial.stats._cox_fit import sort_order as _sort_order
 
     rng = np.random.default_rng(11)
     n = 300_000
@@ -458,6 +458,39 @@ def test_non_convergence_warns():
     with pytest.warns(ConvergenceWarning, match="infinite|iterations"):
         res = cox(time, ev, x)
     assert res.coef[0] > 5
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_monotone_likelihood_against_r(ties):
+    """Issue 8, defect 9: a coefficient running to -infinity (make_cox_monotone_reference.R).
+
+    With group 1 as the reference, R stops after 2 iterations at about -47 and warns "Loglik
+    converged before variable 1; coefficient may be infinite"; survtrial used to cancel the
+    tiny information (~1.7e-19) to 0 and raise "singular". Tolerance RTOL (1e-6) on every
+    number (the agreement is ~1e-14 on coef and score, ~5e-13 on the variance 5.7e18, which
+    is 1 / information). With group 0 as the reference the first Newton step lands where the
+    information is exactly 0 in double precision: R reports NA, survtrial the InputError.
+    """
+    data = reference_fixture("cox_monotone", "monotone")
+    time, status, group = (np.asarray(data[k], dtype=float) for k in ("time", "status", "group"))
+    ref = data["fits"][f"reference_group1_{ties}"]
+    assert ref["x"] == "1 - group" and not ref["coef_is_na"]
+    (r_warning,) = _listify(ref["warnings"])
+    r_warning = re.sub(r"\s+", " ", r_warning).replace(" ;", ";").strip()
+    with pytest.warns(ConvergenceWarning) as record:
+        res = cox(time, status, 1 - group, ties=ties)
+    assert len(record) == 1 and r_warning in str(record[0].message)
+    assert r_warning == "Loglik converged before variable 1; coefficient may be infinite."
+    assert res.converged and res.iterations == ref["iter"]
+    assert_close(res.coef, ref["coef"], RTOL, ATOL, what="coef")
+    assert_close(res.variance.ravel(), np.ravel(ref["var"]), RTOL, ATOL, what="var")
+    assert_close(res.loglik, ref["loglik"], RTOL, ATOL, what="loglik")
+    assert_close(res.score_statistic, ref["score"], RTOL, ATOL, what="score")
+
+    ref_na = data["fits"][f"reference_group0_{ties}"]
+    assert ref_na["x"] == "group" and ref_na["coef_is_na"] and ref_na["iter"] == 2
+    with pytest.raises(InputError, match=r"column 'x'.*R reports NA"):
+        cox(time, status, group, ties=ties)
 
 
 def test_no_warning_on_ordinary_fit():

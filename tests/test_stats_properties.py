@@ -1,16 +1,28 @@
-"""Metamorphic properties (hypothesis): the answer must not move when it should not."""
+"""Metamorphic properties (hypothesis): the answer must not move when it should not.
+
+Deterministic: ``derandomize=True`` draws the same examples on every run (a seed derived from
+each test), and no example database is read, so a run cannot fail by chance; ``@example``
+pins the cases found before (issue 8, defect 9).
+"""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from survtrial import InputError
 from survtrial.stats import ConvergenceWarning, cox, kaplan_meier, logrank, rmst
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+)
 
 
 @st.composite
@@ -96,25 +108,54 @@ def test_km_is_a_survival_curve(data):
     assert km.n_event.sum() + km.n_censor.sum() == time.shape[0]
 
 
+def _monotone_example():
+    """The example that failed once in ~30 runs (``--hypothesis-seed=14``): 48 subjects, two
+    events, the only subject of group 1 dies first (tests/reference/make_cox_monotone_reference.R
+    has the same data with R's fits: coef NA for x = group, about -47 for x = 1 - group)."""
+    n = 48
+    event = np.zeros(n, dtype=int)
+    event[:2] = 1
+    group = np.zeros(n, dtype=int)
+    group[1] = 1
+    return np.ones(n), event, group, np.zeros(n, dtype=int)
+
+
 @SETTINGS
 @given(samples(n_strata=3), st.integers(0, 2**32 - 1))
+@example(data=_monotone_example(), seed=244)
 def test_cox_score_test_is_the_logrank_test_without_ties(data, seed):
     """With no tied times the Cox score test at beta = 0 for a group indicator is the
     (stratified) log-rank chi-square: both are sum(O - E) over sum of p(1 - p) at each event
-    (Collett, Modelling Survival Data, 3rd ed., sec. 3.9)."""
+    (Collett, Modelling Survival Data, 3rd ed., sec. 3.9), whichever group is coded 1.
+
+    The score test needs no Newton step (``max_iterations=0``, R's ``coxph(iter.max = 0)``),
+    so it holds on every data set with information at 0; the full fit reports the same score
+    test, warns where the likelihood is monotone (a coefficient may be infinite, as R warns),
+    and raises the one-line InputError only where the information at its estimate is exactly
+    0 in double precision, where R reports the coefficient as NA."""
     _, event, group, strata = data
     time = np.random.default_rng(seed).permutation(np.arange(1, event.shape[0] + 1)) * 1.0
     lr = logrank(time, event, group, strata)
     # no information (the arm is constant in every event's risk set): R's coxph gives NA
     assume(np.asarray(lr.variance).ravel()[0] > 1e-9)
-    x = group.astype(float)
-    with warnings.catch_warnings():  # monotone likelihoods (infinite beta) are fine here
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        fits = [cox(time, event, x, strata=strata, ties=ties) for ties in ("efron", "breslow")]
-    np.testing.assert_allclose(fits[0].score_statistic, lr.statistic, rtol=1e-9, atol=1e-12)
-    # no ties: the Efron and Breslow likelihoods are the same function of beta
-    np.testing.assert_allclose(fits[0].loglik[0], fits[1].loglik[0], rtol=1e-12)
-    np.testing.assert_allclose(fits[1].score_statistic, lr.statistic, rtol=1e-9, atol=1e-12)
+    for x in (group.astype(float), 1.0 - group):
+        at_zero = [
+            cox(time, event, x, strata=strata, ties=ties, max_iterations=0)
+            for ties in ("efron", "breslow")
+        ]
+        for fit in at_zero:
+            np.testing.assert_allclose(fit.score_statistic, lr.statistic, rtol=1e-9, atol=1e-12)
+        # no ties: the Efron and Breslow likelihoods are the same function of beta
+        np.testing.assert_allclose(at_zero[0].loglik[0], at_zero[1].loglik[0], rtol=1e-12)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # monotone likelihoods
+                full = cox(time, event, x, strata=strata)
+        except InputError as exc:
+            assert "R reports NA" in str(exc)
+        else:
+            assert full.score_statistic == at_zero[0].score_statistic
+            assert full.loglik[1] >= full.loglik[0]
 
 
 @SETTINGS

@@ -96,13 +96,21 @@ def check_event(event: Any, n: int, name: str = "event") -> np.ndarray:
     return check_codes(event, name, n, max_code=1)
 
 
-def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group or stratum labels; returns (sorted unique labels, integer codes 0..k-1).
+def check_labels(
+    values: Any, name: str, n: int, levels: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group or stratum labels; returns (labels in order, integer codes 0..k-1).
+
+    The order, like R's factor levels: ``levels`` when given (each label once, every label of
+    the data and no other); else a pandas categorical's category order; else sorted labels.
+    For a group the first label is the reference (control): differences and ratios are
+    reported as later groups against it.
 
     A pandas categorical with a category that no row has is refused: that group has no
     patients, and silently dropping it would change the comparison the user asked for.
     """
-    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+    cat = None
+    if levels is None and isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
         cat = pd.Categorical(values)
         counts = np.bincount(cat.codes[cat.codes >= 0], minlength=len(cat.categories))
         if (counts == 0).any():
@@ -111,6 +119,21 @@ def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray
     arr = _as_1d(values, name)
     _check_length(arr, name, n)
     _refuse_missing(arr, name, values, "every row needs a label")
+    if cat is not None:  # R's factor: the categories' order, not sorted
+        if (cat.codes < 0).any():
+            bad = int(np.argmax(cat.codes < 0))
+            raise InputError(
+                f"{name}: missing value at {_at(values, bad)}; every row needs a label"
+            )
+        return np.asarray(cat.categories), cat.codes.astype(np.intp)
+    labels, codes = _sorted_labels(arr, name, values)
+    if levels is None:
+        return labels, codes
+    return _in_level_order(labels, codes, levels, name)
+
+
+def _sorted_labels(arr: np.ndarray, name: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique labels, codes) of a 1-D array without missing values."""
     if arr.dtype.kind in "iub":  # integer codes: a counting pass, no hashing
         small = arr.view(np.uint8) if arr.dtype == bool else arr
         lo, hi = int(small.min()), int(small.max())
@@ -133,10 +156,39 @@ def check_labels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray
     return np.asarray(labels), codes.astype(np.intp, copy=False)
 
 
-def check_groups(
-    group: Any, n: int, name: str = "group", min_groups: int = 2
+def _in_level_order(
+    labels: np.ndarray, codes: np.ndarray, levels: Any, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    labels, codes = check_labels(group, name, n)
+    """Reorder sorted ``labels`` (and recode) to the order of the user's ``levels``."""
+    if isinstance(levels, str) or not hasattr(levels, "__iter__"):
+        raise InputError(f"levels: expected a sequence of {name} labels, got {levels!r}")
+    wanted = [v.item() if isinstance(v, np.generic) else v for v in levels]
+    try:
+        position = {v: i for i, v in enumerate(wanted)}
+    except TypeError:
+        raise InputError(f"levels: labels must be strings or numbers, got {levels!r}") from None
+    if len(position) != len(wanted):
+        raise InputError(f"levels: a label is given twice in {wanted!r}")
+    present = [v.item() if isinstance(v, np.generic) else v for v in labels]
+    where = [position.get(v) for v in present]
+    if None in where:
+        extra = present[where.index(None)]
+        raise InputError(
+            f"{name}: label {_show(extra)} is not in levels {wanted!r}; list every {name} label"
+        )
+    if len(where) < len(wanted):
+        seen = set(where)
+        absent = next(v for i, v in enumerate(wanted) if i not in seen)
+        raise InputError(f"levels: {_show(absent)} is not a {name} label of the data (no rows)")
+    perm = np.asarray(where, dtype=np.intp)  # sorted index -> level index
+    return labels[np.argsort(perm)], perm[codes]
+
+
+def check_groups(
+    group: Any, n: int, name: str = "group", min_groups: int = 2, levels: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group labels (see :func:`check_labels`; the first is the reference) and their codes."""
+    labels, codes = check_labels(group, name, n, levels)
     if labels.size < min_groups:
         raise InputError(
             f"{name}: found {labels.size} group(s) ({', '.join(map(str, labels))}); "

@@ -16,7 +16,9 @@ line, vectorised over event times):
   correction for tied events (factor ``1 - (d - 1)/(n - 1)``). cmprsk updates it only at the times
   when the cause of interest has an event (a competing event changes the variance only from the
   next event of the cause of interest on); this is kept.
-* Gray's test: score for the first ``K - 1`` groups (sorted labels) with weight
+* Groups follow ``levels`` when given (first = reference), else a pandas categorical's
+  category order (R's factor levels, as cuminc sees them), else the sorted labels.
+* Gray's test: score for the first ``K - 1`` groups (in that order) with weight
   ``(1 - F(t-))**rho``, summed over strata with its variance; statistic ``s' V^-1 s`` on ``K - 1``
   degrees of freedom. When V is singular (R's QR rank test, tolerance 1e-7) cmprsk reports
   ``stat = -1, p = 1``; here statistic and p-value are NaN.
@@ -24,7 +26,7 @@ line, vectorised over event times):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -121,14 +123,20 @@ class IncidenceCurve:
 class CumulativeIncidenceResult:
     """Cumulative incidence curves for every cause (with an event) and every group.
 
-    ``curves[(cause, group)]`` is an :class:`IncidenceCurve`. Groups are the sorted distinct
-    labels (the single label ``"all"`` when no group was given).
+    ``curves[(cause, group)]`` is an :class:`IncidenceCurve`. Groups are the distinct labels
+    in level order, the first being the ``reference`` (the single label ``"all"`` when no group
+    was given).
     """
 
     causes: tuple[int, ...]
     groups: tuple[Any, ...]
     curves: Mapping[tuple[int, Any], IncidenceCurve]
     n: int
+
+    @property
+    def reference(self) -> Any:
+        """The reference (control) group: the first of ``groups``."""
+        return self.groups[0]
 
     def curve(self, cause: int | None = None, group: Any = None) -> IncidenceCurve:
         """The curve of ``cause`` in ``group`` (either may be left out when there is only one)."""
@@ -201,6 +209,7 @@ class GrayTestResult:
 
     ``score[cause]`` (for the first ``len(groups) - 1`` groups) and ``variance[cause]`` are the
     quantities of cmprsk's ``crstm``; the statistic is ``score @ inv(variance) @ score``.
+    ``groups`` in level order; the first is the ``reference``.
     """
 
     causes: tuple[int, ...]
@@ -213,27 +222,15 @@ class GrayTestResult:
     rho: float
     n_strata: int
 
+    @property
+    def reference(self) -> Any:
+        """The reference (control) group: the first of ``groups``."""
+        return self.groups[0]
+
 
 # --------------------------------------------------------------------------------------------
 # input handling
 # --------------------------------------------------------------------------------------------
-
-
-def _check_no_empty_levels(values: Any, name: str, present: np.ndarray) -> None:
-    """A categorical with a declared level that no row has: refuse it (a group with no one)."""
-    cat = getattr(values, "cat", None)
-    categories = getattr(cat, "categories", None) if cat is not None else None
-    if categories is None:
-        categories = getattr(values, "categories", None)
-    if categories is None:
-        return
-    have = {str(v) for v in np.asarray(present).tolist()}
-    for level in list(categories):
-        if str(level) not in have:
-            raise InputError(
-                f"{name}: level {level!r} has no patients; drop unused levels "
-                "(e.g. .cat.remove_unused_categories()) or add its patients"
-            )
 
 
 def _prepare(time: Any, cause: Any, timefix: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -244,13 +241,13 @@ def _prepare(time: Any, cause: Any, timefix: bool) -> tuple[np.ndarray, np.ndarr
     return t, c
 
 
-def _labels(values: Any, name: str, n: int, min_groups: int) -> tuple[np.ndarray, np.ndarray]:
+def _labels(
+    values: Any, name: str, n: int, min_groups: int, levels: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels in level order and codes; a categorical with an unused category is refused."""
     if min_groups > 1:
-        labels, codes = check_groups(values, n, name=name, min_groups=min_groups)
-    else:
-        labels, codes = check_labels(values, name, n)
-    _check_no_empty_levels(values, name, labels)
-    return labels, codes
+        return check_groups(values, n, name=name, min_groups=min_groups, levels=levels)
+    return check_labels(values, name, n, levels)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,7 +306,12 @@ def _distinct(sorted_time: np.ndarray) -> np.ndarray:
 
 
 def cumulative_incidence(
-    time: Any, cause: Any, group: Any = None, *, timefix: bool = False
+    time: Any,
+    cause: Any,
+    group: Any = None,
+    *,
+    timefix: bool = False,
+    levels: Sequence[Any] | None = None,
 ) -> CumulativeIncidenceResult:
     """Cumulative incidence of each cause in each group (Aalen-Johansen), as ``cmprsk::cuminc``.
 
@@ -320,6 +322,8 @@ def cumulative_incidence(
     group : optional group labels; curves are estimated within each group.
     timefix : merge times that differ by floating-point noise (R survival's ``aeqSurv`` rule)
         first. cmprsk does not (the default, False, matches it).
+    levels : the group labels in order, first = reference (R's factor levels); every label of
+        ``group`` once. Default: a pandas categorical's order, else sorted.
 
     Returns a :class:`CumulativeIncidenceResult`; estimates and variances at any times with
     ``.estimate_at(times, cause=, group=)`` / ``.variance_at(...)`` (as ``cmprsk::timepoints``),
@@ -331,7 +335,7 @@ def cumulative_incidence(
     if group is None:
         labels, codes = np.array(["all"]), np.zeros(n, dtype=np.intp)
     else:
-        labels, codes = _labels(group, "group", n, min_groups=1)
+        labels, codes = _labels(group, "group", n, min_groups=1, levels=levels)
     causes = tuple(int(k) for k in np.unique(c[c > 0]))
     order = np.lexsort((t, codes))  # by group, then time
     t_s, c_s, g_s = t[order], c[order], codes[order]
@@ -493,6 +497,7 @@ def gray_test(
     rho: float = 0.0,
     *,
     timefix: bool = False,
+    levels: Sequence[Any] | None = None,
 ) -> GrayTestResult:
     """Gray's (1988) test that the cumulative incidence of each cause is equal across groups.
 
@@ -501,11 +506,12 @@ def gray_test(
     given (scores and variances summed over strata). ``rho`` is the power of the weight
     ``(1 - F(t-))**rho`` (0, the default, as cuminc). p-values are upper tails
     (``scipy.special.chdtrc``); cmprsk computes ``1 - pchisq(stat, df)``, which is 0 below about
-    1e-16. Times are compared exactly as cmprsk does, unless ``timefix=True``.
+    1e-16. Times are compared exactly as cmprsk does, unless ``timefix=True``. ``levels``
+    orders the group labels (first = reference), as R's factor levels.
     """
     t, c = _prepare(time, cause, timefix)
     n = t.shape[0]
-    labels, gcodes = _labels(group, "group", n, min_groups=2)
+    labels, gcodes = _labels(group, "group", n, min_groups=2, levels=levels)
     try:
         rho_f = float(rho)
     except (TypeError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,10 @@ _ONE_PASS_MAX_ROWS = 20_000
 class LogrankResult:
     """A k-sample (weighted, stratified) log-rank test.
 
-    ``observed`` and ``expected`` are per group (sorted labels), summed over strata and weighted
-    by the Fleming-Harrington weights as in R's ``survdiff`` (unweighted when rho = gamma = 0).
+    ``groups`` are in level order (``levels``, a pandas categorical's order, else sorted); the
+    first is the ``reference`` (control). ``observed`` and ``expected`` are per group, summed
+    over strata and weighted by the Fleming-Harrington weights as in R's ``survdiff``
+    (unweighted when rho = gamma = 0).
     ``statistic`` is the chi-square (O - E)' V^- (O - E) on ``df`` degrees of freedom, over the
     groups with a positive expected count. For two groups, ``z = (O_2 - E_2) / sqrt(V_22)``:
     negative when the second label has fewer events than expected, i.e. favours the second
@@ -50,6 +53,11 @@ class LogrankResult:
     def __iter__(self):
         yield self.statistic
         yield self.pvalue
+
+    @property
+    def reference(self) -> Any:
+        """The reference (control) group: the first of ``groups``."""
+        return self.groups[0]
 
 
 def _sums(
@@ -152,6 +160,8 @@ def logrank(
     strata: Any = None,
     rho: float = 0.0,
     gamma: float = 0.0,
+    *,
+    levels: Sequence[Any] | None = None,
 ) -> LogrankResult:
     """Compare survival of k >= 2 groups with the (weighted, stratified) log-rank test.
 
@@ -160,7 +170,8 @@ def logrank(
     time, event : array_like
         Follow-up time (>= 0) and event indicator (1 event, 0 censored).
     group : array_like
-        Group labels; results follow the sorted labels.
+        Group labels; results follow ``levels`` (default: a pandas categorical's category
+        order, else the sorted labels), the first being the reference.
     strata : array_like, optional
         Stratum labels; O - E and V are summed over strata, as
         ``survdiff(Surv(time, event) ~ group + strata(strata))``.
@@ -168,6 +179,10 @@ def logrank(
         Fleming-Harrington G(rho, gamma) weights S(t-)^rho (1 - S(t-))^gamma, with S the pooled
         Kaplan-Meier of the stratum. rho = gamma = 0 is the log-rank test, rho = 1 the
         Peto-Peto-Prentice (Gehan-type) test. R's ``survdiff`` offers ``rho`` only.
+    levels : sequence, optional
+        The group labels in order, first = reference (control), as R's factor levels; must
+        list every label of ``group`` once. ``z`` and ``hazard_ratio`` compare the second
+        group with the first.
 
     Notes
     -----
@@ -178,7 +193,7 @@ def logrank(
     t = check_time(time)
     n_obs = t.shape[0]
     e = check_event(event, n_obs)
-    labels, g = check_groups(group, n_obs)
+    labels, g = check_groups(group, n_obs, levels=levels)
     for name, v in (("rho", rho), ("gamma", gamma)):
         if not np.isfinite(v) or v < 0:
             raise InputError(f"{name}: must be a finite number >= 0, got {v!r}")

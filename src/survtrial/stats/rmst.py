@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +28,13 @@ def _two_sided(estimate: float, std_err: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RMSTResult:
-    """Restricted mean survival time per group (sorted labels) up to ``tau``, in time units.
+    """Restricted mean survival time per group up to ``tau``, in time units.
 
-    ``difference`` is second group minus first; ``ratio`` second over first (two groups only,
-    otherwise None). Standard errors as R's ``summary(survfit(...), rmean = tau)``; difference
-    and ratio as ``survRM2::rmst2`` (ratio on the log scale by the delta method).
+    ``groups`` in level order (``levels``, a categorical's order, else sorted); the first is the
+    ``reference``. ``difference`` is second group minus first (the reference); ``ratio`` second
+    over first (two groups only, otherwise None). Standard errors as R's
+    ``summary(survfit(...), rmean = tau)``; difference and ratio as ``survRM2::rmst2`` (ratio
+    on the log scale by the delta method).
     """
 
     groups: np.ndarray
@@ -42,6 +45,11 @@ class RMSTResult:
     difference_std_err: float | None
     ratio: float | None
     log_ratio_std_err: float | None
+
+    @property
+    def reference(self) -> Any:
+        """The reference (control) group: the first of ``groups``."""
+        return self.groups[0]
 
     def difference_confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         self._need_two()
@@ -102,23 +110,27 @@ def rmst_from_km(km: KaplanMeierResult, tau: float) -> tuple[float, float]:
     return area, float(np.sqrt(np.sum(after * after * hh)))
 
 
-def _group_curves(time, event, group) -> tuple[np.ndarray, list[KaplanMeierResult], list]:
+def _group_curves(time, event, group, levels) -> tuple[np.ndarray, list[KaplanMeierResult], list]:
     t = check_time(time)
     e = check_event(event, t.shape[0])
-    labels, g = check_groups(group, t.shape[0])
+    labels, g = check_groups(group, t.shape[0], levels=levels)
     cuts = global_cuts(t)
     parts = split_by_code(g, labels.shape[0], t, e)
     curves = [km_from_sample(SortedSample.from_arrays(tt, ee, cuts)) for tt, ee in parts]
     return labels, curves, parts
 
 
-def rmst(time: Any, event: Any, group: Any, tau: float) -> RMSTResult:
+def rmst(
+    time: Any, event: Any, group: Any, tau: float, *, levels: Sequence[Any] | None = None
+) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` per group, and their difference and ratio.
 
     ``tau`` is in the units of ``time`` and must not exceed the last follow-up time of any
-    group (as survRM2 requires: beyond it the curve is not estimated).
+    group (as survRM2 requires: beyond it the curve is not estimated). ``levels`` orders the
+    group labels, first = reference (as R's factor levels; default: a pandas categorical's
+    order, else sorted); it must list every label of ``group`` once.
     """
-    labels, curves, parts = _group_curves(time, event, group)
+    labels, curves, parts = _group_curves(time, event, group, levels)
     try:
         tau = float(tau)
     except (TypeError, ValueError):
@@ -145,7 +157,10 @@ def rmst(time: Any, event: Any, group: Any, tau: float) -> RMSTResult:
 
 @dataclass(frozen=True, slots=True)
 class MilestoneResult:
-    """Kaplan-Meier survival at a fixed time per group and their difference (second - first)."""
+    """Kaplan-Meier survival at a fixed time per group and their difference (second - first).
+
+    ``groups`` in level order; the first is the ``reference``.
+    """
 
     groups: np.ndarray
     time: float
@@ -153,6 +168,11 @@ class MilestoneResult:
     std_err: np.ndarray
     difference: float
     difference_std_err: float
+
+    @property
+    def reference(self) -> Any:
+        """The reference (control) group: the first of ``groups``."""
+        return self.groups[0]
 
     def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         """Wald interval of the difference, with Greenwood standard errors."""
@@ -169,13 +189,16 @@ class MilestoneResult:
         return _two_sided(self.difference, self.difference_std_err)
 
 
-def milestone_difference(time: Any, event: Any, group: Any, t: float) -> MilestoneResult:
+def milestone_difference(
+    time: Any, event: Any, group: Any, t: float, *, levels: Sequence[Any] | None = None
+) -> MilestoneResult:
     """Difference of Kaplan-Meier survival at time ``t`` between two groups (second - first).
 
     Each S_j(t) and its Greenwood standard error are as R's ``summary(survfit(...), times=t)``;
-    the difference's standard error is sqrt(se_1^2 + se_2^2) (independent groups).
+    the difference's standard error is sqrt(se_1^2 + se_2^2) (independent groups). ``levels``
+    orders the two labels, first = reference (default: a categorical's order, else sorted).
     """
-    labels, curves, _ = _group_curves(time, event, group)
+    labels, curves, _ = _group_curves(time, event, group, levels)
     if labels.shape[0] != 2:
         raise InputError(f"group: a milestone difference needs two groups, got {labels.shape[0]}")
     try:
