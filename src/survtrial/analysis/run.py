@@ -41,6 +41,8 @@ from survtrial.analysis.result import (
 from survtrial.analysis.settings import AnalysisSettings
 from survtrial.units import DAYS_PER_YEAR
 
+ARM_CODES = (0, 1)  # AnalysisData.arm: 0 the reference (control) arm, 1 the experimental arm
+
 
 def _f(x) -> float | None:
     """A float, or None for NaN and infinity (JSON has neither)."""
@@ -139,7 +141,9 @@ def _logrank(d: AnalysisData, strat: bool) -> LogrankSummary:
     from survtrial.stats import logrank
 
     arms = d.arm_labels
-    lr = logrank(d.time_days, d.event, d.arm, strata=d.stratum if strat else None)
+    lr = logrank(
+        d.time_days, d.event, d.arm, strata=d.stratum if strat else None, levels=ARM_CODES
+    )
     return LogrankSummary(
         chisq=_f(lr.statistic),
         df=lr.df,
@@ -175,7 +179,7 @@ def _rmst(d: AnalysisData, s: AnalysisSettings) -> RmstSummary:
     time, arm, arms = d.time_days, d.arm, d.arm_labels
     last = min(float(time[arm == i].max()) for i in (0, 1))
     tau = last if s.tau_days is None else min(s.tau_days, last)
-    r = rmst(time, d.event, arm, tau)
+    r = rmst(time, d.event, arm, tau, levels=ARM_CODES)
     lo, hi = r.difference_confidence_interval(s.confidence_level)
     return RmstSummary(
         tau_days=tau,
@@ -197,7 +201,7 @@ def _milestones(d: AnalysisData, s: AnalysisSettings, km: KaplanMeierSection):
     arms, level = d.arm_labels, s.confidence_level
     out = []
     for t_k, text in s.all_milestones():
-        m = milestone_difference(d.time_days, d.event, d.arm, t_k)
+        m = milestone_difference(d.time_days, d.event, d.arm, t_k, levels=ARM_CODES)
         mlo, mhi = m.confidence_interval(level)
         by_arm = {}
         for a, e in km.by_arm.items():
@@ -233,10 +237,12 @@ def _competing(d: AnalysisData, t_ms: float, level: float, strat: bool) -> Compe
     from survtrial.stats import cumulative_incidence, gray_test
 
     time, cause, arm, arms = d.time_days, d.cause, d.arm, d.arm_labels
-    ci = cumulative_incidence(time, cause, group=arm)
+    ci = cumulative_incidence(time, cause, group=arm, levels=ARM_CODES)
     gray, gray_error = None, None
     try:
-        gray = gray_test(time, cause, arm, strata=d.stratum if strat else None)
+        gray = gray_test(
+            time, cause, arm, strata=d.stratum if strat else None, levels=ARM_CODES
+        )
     except Exception as exc:  # e.g. a stratum with one arm only
         gray_error = str(exc)
     causes = {}
