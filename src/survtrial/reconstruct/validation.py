@@ -16,6 +16,7 @@ import numpy as np
 
 from survtrial.reconstruct._trial import reconstruct
 from survtrial.stats import KaplanMeierResult, cox, kaplan_meier, rmst
+from survtrial.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ class ValidationResult:
 
 def _estimates(time, event, arm, tau):
     fit = cox(time, event, (arm == 1).astype(float))
-    r = rmst(time * 365.25, event, arm, tau * 365.25)  # groups sorted: 0 then 1
+    r = rmst(time * DAYS_PER_YEAR, event, arm, tau * DAYS_PER_YEAR, levels=(0, 1))
     surv = [
         float(kaplan_meier(time[arm == g], event[arm == g]).survival_at([tau])[0]) for g in (0, 1)
     ]
