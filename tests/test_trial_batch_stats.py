@@ -26,7 +26,7 @@ def data():
 def test_kaplan_meier(data):
     time, _, ev, arm, stratum, key = data
     runs = bs.build_runs(time, ev, np.where(key >= 0, arm * 2 + stratum, -1), 4)
-    for t in (0.0, 57.0, 200.0, 650.0):
+    for t in (0.0, 57.0, 200.0, 650.0, 1e4):
         s, se, nr = bs.km_at(runs, t)
         for r in range(R):
             for g in range(4):
@@ -37,6 +37,22 @@ def test_kaplan_meier(data):
                 if km.survival_at(t)[0] > 0:
                     assert se[r, g] == pytest.approx(km.std_err_at(t)[0], abs=1e-10)
                 assert nr[r, g] == km.n_risk_at(t)[0]
+
+
+def test_kaplan_meier_on_a_grid(data):
+    """km_on_grid (one cumulative sum for every grid time, the figure's curves) equals km_at
+    at each time exactly and survtrial.stats' Kaplan-Meier to rounding, beyond the last time of
+    the whole batch too (5000 days: km_at gave 1 there before)."""
+    time, _, ev, arm, stratum, key = data
+    runs = bs.build_runs(time, ev, np.where(key >= 0, arm * 2 + stratum, -1), 4)
+    grid = np.array([0.0, 1.0, 57.0, 57.5, 200.0, 650.0, 5000.0])
+    curves = bs.km_on_grid(runs, grid)
+    assert curves.shape == (R, 4, grid.size)
+    for g, t in enumerate(grid):
+        np.testing.assert_array_equal(curves[..., g], bs.km_at(runs, t)[0])
+    m = (key[0] >= 0) & (arm[0] * 2 + stratum[0] == 3)
+    km = kaplan_meier(time[0][m], ev[0][m])
+    np.testing.assert_allclose(curves[0, 3], km.survival_at(grid), rtol=0, atol=1e-10)
 
 
 def test_stratified_logrank_and_cox(data):

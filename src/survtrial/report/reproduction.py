@@ -13,6 +13,7 @@ import numpy as np
 
 from survtrial import __version__
 from survtrial.analysis import headline, slug
+from survtrial.analysis.names import at_risk_key
 from survtrial.report import files
 from survtrial.report.figures import ARM_COLOURS, AtRiskRow, Curve, km_figure
 from survtrial.report.html import render
@@ -125,7 +126,7 @@ def reproduction_km_figure(rep, out_stem: Path) -> list[Path]:
     years = [float(y) for y in p.analysis.at_risk_years]
     rows = []
     for arm in arms:
-        sim = [f"{np.median(run.summary[_at_risk_key(y, arm.name)]):.0f}" for y in years]
+        sim = [f"{np.median(run.summary[at_risk_key(y, arm.name)]):.0f}" for y in years]
         rows.append(AtRiskRow(f"{arm.name}, simulated", colour[arm.name], sim))
         pub_n = rep.published_curves.at_risk
         if pub_n:
@@ -138,12 +139,6 @@ def reproduction_km_figure(rep, out_stem: Path) -> list[Path]:
         xmax_years=max(xmax, max(years, default=0.0)),
         out_stem=out_stem,
     )
-
-
-def _at_risk_key(year: float, arm: str) -> str:
-    from survtrial.analysis.names import at_risk_key
-
-    return at_risk_key(year, arm)
 
 
 def write_reproduction(rep, out: Path) -> list[str]:

@@ -72,7 +72,8 @@ class Runs:
         """
         r, k = self.n_rows, self.n_keys
         seg = (np.arange(r)[:, None] * (k + 1) + np.arange(k)[None, :]).astype(float)
-        tt = np.broadcast_to(np.asarray(t, dtype=float), (r, k))
+        # every time is below scale - 1: a later t would land in the next segment's keys
+        tt = np.minimum(np.broadcast_to(np.asarray(t, dtype=float), (r, k)), self.scale - 1.0)
         keys = self.seg * self.scale + self.time
         idx = np.searchsorted(keys, seg * self.scale + tt, side="right") - 1
         valid = (idx >= 0) & (self.seg[np.maximum(idx, 0)] == seg.astype(np.int64))
@@ -81,7 +82,7 @@ class Runs:
     def first_at_or_after(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r, k = self.n_rows, self.n_keys
         seg = (np.arange(r)[:, None] * (k + 1) + np.arange(k)[None, :]).astype(float)
-        tt = np.broadcast_to(np.asarray(t, dtype=float), (r, k))
+        tt = np.minimum(np.broadcast_to(np.asarray(t, dtype=float), (r, k)), self.scale - 1.0)
         keys = self.seg * self.scale + self.time
         idx = np.searchsorted(keys, seg * self.scale + tt, side="left")
         m = self.seg.shape[0]
@@ -143,6 +144,20 @@ def km_at(runs: Runs, t: float, cause_weight: np.ndarray | None = None):
     j, ok = runs.first_at_or_after(t)
     n_risk = np.where(ok, runs.n[j], 0)
     return surv, se, n_risk
+
+
+def km_on_grid(runs: Runs, grid_days: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier S(t) at each grid time, (R, K, G): one cumulative sum, one search per time
+    (the same arithmetic as :func:`survtrial.stats.batch.km_at`)."""
+    d = runs.d.astype(float)
+    n = runs.n.astype(float)
+    cum = runs.segment_cumsum(np.log(np.maximum(1.0 - d / n, _TINY)))
+    out = np.empty((runs.n_rows, runs.n_keys, len(grid_days)))
+    for g, t in enumerate(grid_days):
+        idx, valid = runs.last_at_or_before(t)
+        s = np.where(valid, np.exp(cum[idx]), 1.0)
+        out[..., g] = np.where(s < 1e-200, 0.0, s)
+    return out
 
 
 def km_median(runs: Runs) -> np.ndarray:

@@ -28,20 +28,6 @@ def curve_grid_years(b: TrialBatch) -> np.ndarray:
     return np.linspace(0.0, horizon, CURVE_POINTS + 1)
 
 
-def km_on_grid(runs: bs.Runs, grid_days: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier S(t) at each grid time, (R, K, G): one cumulative sum, one search per time
-    (the same arithmetic as :func:`survtrial.stats.batch.km_at`)."""
-    d = runs.d.astype(float)
-    n = runs.n.astype(float)
-    cum = runs.segment_cumsum(np.log(np.maximum(1.0 - d / n, bs._TINY)))
-    out = np.empty((runs.n_rows, runs.n_keys, len(grid_days)))
-    for g, t in enumerate(grid_days):
-        idx, valid = runs.last_at_or_before(t)
-        s = np.where(valid, np.exp(cum[idx]), 1.0)
-        out[..., g] = np.where(s < 1e-200, 0.0, s)
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class ReplicateCurves:
     """Kaplan-Meier curves by arm on a grid, for the figure: ``survival[arm]`` is (R, G)."""
@@ -114,7 +100,7 @@ def summarize(b: TrialBatch, cd: CutData) -> tuple[dict[str, np.ndarray], Replic
     out[names.MEDIAN_FOLLOW_UP] = bs.km_median(runs_f)[:, 0] / DAYS_PER_YEAR
     out[names.events_key(ep)] = cd.event.sum(axis=1).astype(float)
     grid = curve_grid_years(b)
-    km = km_on_grid(runs_arm, grid * DAYS_PER_YEAR)
+    km = bs.km_on_grid(runs_arm, grid * DAYS_PER_YEAR)
     curves = ReplicateCurves(
         grid_years=grid,
         survival={name: km[:, a] for a, name in enumerate(arms)},
