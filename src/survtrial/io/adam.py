@@ -83,7 +83,7 @@ def _dosed(p) -> bool:
 
 
 def adtte(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
-    """DFS and OS per randomized patient (PARAMCD DFS / OS)."""
+    """The endpoint (PARAMCD = the protocol's endpoint, e.g. DFS) and OS per randomized patient."""
     p = b.protocol
     study = p.trial.id.upper()
     idx = np.flatnonzero(cd.in_data[row])
@@ -107,8 +107,8 @@ def adtte(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
     dfs = pd.DataFrame(
         {
             **base,
-            "PARAMCD": "DFS",
-            "PARAM": "Disease-free survival (days)",
+            "PARAMCD": p.analysis.endpoint,
+            "PARAM": f"{p.analysis.endpoint_label or p.analysis.endpoint} (days)",
             "AVAL": dfs_t.astype(np.int64),
             "AVALU": "DAYS",
             "CNSR": (1 - dfs_e).astype(np.int64),

@@ -349,7 +349,8 @@ class Monitoring(_Model):
 
 
 class Analysis(_Model):
-    endpoint: Name = "DFS"
+    endpoint: Name = "DFS"  # the ADTTE PARAMCD and the prefix of headline names (dfs3_...)
+    endpoint_label: str = ""  # the ADTTE PARAM, e.g. "Disease-free survival"; default endpoint
     milestone_days: Positive
     milestone_se: Literal["greenwood", "peto"] = "greenwood"
     rmst_tau_days: Positive
