@@ -145,6 +145,7 @@ def test_worker_processes_do_not_change_results():
     for k in one.interim:
         np.testing.assert_array_equal(one.interim[k], three.interim[k])
     assert one.first_analysis == three.first_analysis
+    assert one.first_os_analysis == three.first_os_analysis
     assert sorted(ticks) == ticks and ticks[-1] == 40
 
 
@@ -152,8 +153,12 @@ def test_full_analysis_agrees_with_batch_kernels():
     """Every replicate quantity of trial 0 (batch kernels) equals the headline of its full
     analysis (survtrial.stats), under the same name: the names come from one module."""
     run = run_trials(AALL, 16, seed=3)
-    head = headline(run.first_analysis, AALL.analysis.endpoint)
-    assert len(run.summary) >= 40
+    head = run.first_headline()  # DFS, and OS as a secondary endpoint
+    assert head == {
+        **headline(run.first_analysis, "DFS"),
+        **headline(run.first_os_analysis, "OS", secondary=True),
+    }
+    assert len(run.summary) >= 60 and "os3_blinatumomab" in run.summary
     for k, v in run.summary.items():
         assert k in head, k
         assert v[0] == pytest.approx(head[k], rel=1e-6, abs=1e-6), k

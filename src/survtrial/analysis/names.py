@@ -51,6 +51,23 @@ def incidence_key(cause: str, years: float, arm: str) -> str:
     return f"{slug(cause)}_{years_tag(years)}y_{arm}"
 
 
+def hr_pvalue_key(stratum: str) -> str:
+    """Two-sided Wald p of the stratum's Cox hazard ratio."""
+    return f"hr_pvalue_{slug(stratum)}"
+
+
+def cause_pvalue_key(cause: str) -> str:
+    """Two-sided p of the (stratified) log-rank test of one cause's events, the others
+    censored (cause-specific hazards)."""
+    return f"p_{slug(cause)}"
+
+
+def secondary_key(ep: str, key: str) -> str:
+    """A secondary endpoint's name for ``key``: its own prefix (``os3_...``) kept, else
+    ``<ep>_`` in front (``os_at_risk_year3_...``, ``os_hr_overall``)."""
+    return key if key.startswith(ep) else f"{ep}_{key}"
+
+
 RMST_DIFFERENCE = "rmst_difference_days"
 MEDIAN_FOLLOW_UP = "median_follow_up_years"
 LOGRANK_Z = "logrank_z"
@@ -64,9 +81,27 @@ def _pct(v: float | None) -> float | None:
     return None if v is None else 100 * v
 
 
-def headline(res: AnalysisResult, endpoint: str) -> dict[str, float | int | None]:
-    """The headline numbers of one analysis (see the module docstring for names and units)."""
-    ep = slug(endpoint or "survival")
+def headline(
+    res: AnalysisResult, endpoint: str, secondary: bool = False
+) -> dict[str, float | int | None]:
+    """The headline numbers of one analysis (see the module docstring for names and units).
+
+    ``secondary``: a further endpoint of the same trial (overall survival beside DFS): every
+    name carries the endpoint (:func:`secondary_key`) and the design quantities (numbers
+    randomized, cause-specific tests) are left to the primary endpoint.
+    """
+    head = _headline(res, slug(endpoint or "survival"))
+    if not secondary:
+        return head
+    ep = slug(endpoint)
+    return {
+        secondary_key(ep, k): v
+        for k, v in head.items()
+        if not k.startswith(("randomized_", "p_"))
+    }
+
+
+def _headline(res: AnalysisResult, ep: str) -> dict[str, float | int | None]:
     km = res.kaplan_meier
     y = km.milestone_years
     se_kind = res.settings.milestone_se
@@ -99,8 +134,12 @@ def headline(res: AnalysisResult, endpoint: str) -> dict[str, float | int | None
     head[hazard_ratio_key()] = res.cox.overall.hazard_ratio
     if single is not None:
         head[hazard_ratio_key(single)] = res.cox.overall.hazard_ratio
+        head[hr_pvalue_key(single)] = res.cox.overall.pvalue
     for st, c in res.cox.by_stratum.items():
         head[hazard_ratio_key(st)] = c.hazard_ratio
+        head[hr_pvalue_key(st)] = c.pvalue
+    for cause, lr in res.cause_specific_logrank.items():
+        head[cause_pvalue_key(cause)] = lr.pvalue
     head[LOGRANK_Z] = res.logrank.z
     head[RMST_DIFFERENCE] = res.rmst.difference_days
     head["rmst_tau_days"] = res.rmst.tau_days

@@ -187,6 +187,9 @@ class AnalysisResult:
     cumulative_incidence: CompetingSection | None
     adverse_events: AdverseEventSection | None
     median_follow_up_days: float | None
+    # cause -> log-rank of that cause's events (the others censored: cause-specific hazards),
+    # stratified as the main test; empty without causes
+    cause_specific_logrank: Mapping[str, LogrankSummary] = field(default_factory=dict)
 
     @property
     def reference_arm(self) -> str:

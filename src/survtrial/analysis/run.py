@@ -137,12 +137,17 @@ def _kaplan_meier(d: AnalysisData, s: AnalysisSettings, strat: bool) -> KaplanMe
     )
 
 
-def _logrank(d: AnalysisData, strat: bool) -> LogrankSummary:
+def _logrank(d: AnalysisData, strat: bool, event=None) -> LogrankSummary:
+    """Log-rank of ``event`` (default: the endpoint's events), stratified when ``strat``."""
     from survtrial.stats import logrank
 
     arms = d.arm_labels
     lr = logrank(
-        d.time_days, d.event, d.arm, strata=d.stratum if strat else None, levels=ARM_CODES
+        d.time_days,
+        d.event if event is None else event,
+        d.arm,
+        strata=d.stratum if strat else None,
+        levels=ARM_CODES,
     )
     return LogrankSummary(
         chisq=_f(lr.statistic),
@@ -329,4 +334,12 @@ def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
             _adverse_events(d, s.confidence_level) if d.adverse_events is not None else None
         ),
         median_follow_up_days=_f(follow_up),
+        cause_specific_logrank=(
+            {
+                label: _logrank(d, strat, (d.cause == k).astype(np.int64))
+                for k, label in enumerate(d.cause_labels, start=1)
+            }
+            if d.cause is not None
+            else {}
+        ),
     )

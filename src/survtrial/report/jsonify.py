@@ -68,4 +68,6 @@ def analysis_json(res) -> dict[str, Any]:
     if res.adverse_events is not None:
         out["adverse_events"] = jsonable(res.adverse_events)
     out["median_follow_up_days"] = jsonable(res.median_follow_up_days)
+    if res.cause_specific_logrank:
+        out["cause_specific_logrank"] = jsonable(res.cause_specific_logrank)
     return out

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from survtrial._errors import InputError
-from survtrial.analysis import headline, slug
+from survtrial.analysis import slug
 from survtrial.protocol import Protocol, builtin_data_path, parse_protocol
 from survtrial.reproduce.compare import (
     ComparisonRow,
@@ -152,7 +152,7 @@ def reproduce(
         rv = run_trials(pv, replicates, seed, progress=tick, workers=workers)
         rows_v.append(_variant(k, v, rv, slug(pv.analysis.endpoint)))
     elapsed = time.perf_counter() - t0
-    first = headline(run.first_analysis, protocol.analysis.endpoint)
+    first = run.first_headline()
     return Reproduction(
         protocol=protocol,
         protocol_name=name,

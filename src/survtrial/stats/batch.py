@@ -222,7 +222,7 @@ def cox_binary(runs: Runs, iterations: int = 30) -> tuple[np.ndarray, np.ndarray
     nseg = runs.n_seg
     dmax = int(d.max(initial=0))
     beta = np.zeros(nseg)
-    info = np.zeros(nseg)
+    info = np.zeros(nseg)  # at each segment's last step: not moved by later iterations
     done = np.zeros(nseg, dtype=bool)  # per segment, so a trial's fit ignores its neighbours
     for _ in range(iterations):
         r = np.exp(beta[seg])
@@ -238,7 +238,7 @@ def cox_binary(runs: Runs, iterations: int = 30) -> tuple[np.ndarray, np.ndarray
             score_run -= pk
             info_run += pk * (1 - pk)
         score = np.bincount(seg, weights=score_run, minlength=nseg)
-        info = np.bincount(seg, weights=info_run, minlength=nseg)
+        info = np.where(done, info, np.bincount(seg, weights=info_run, minlength=nseg))
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(info > 1e-12, score / info, 0.0)
         step = np.where(done, 0.0, step)

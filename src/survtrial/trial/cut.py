@@ -72,11 +72,36 @@ def protocol_settings(p: Protocol) -> AnalysisSettings:
     )
 
 
-def analysis_data(b: TrialBatch, cd: CutData, row: int = 0) -> AnalysisData:
-    """Replicate ``row``'s randomized patients at the cut, one row each, for the analysis."""
+OVERALL_SURVIVAL = "OS"
+
+
+def analysis_data(b: TrialBatch, cd: CutData, row: int = 0, endpoint: str = "") -> AnalysisData:
+    """Replicate ``row``'s randomized patients at the cut, one row each, for the analysis of
+    the protocol's endpoint (default; with its competing first events and adverse events) or of
+    overall survival (``endpoint="OS"``: time to death from any cause)."""
     p = b.protocol
     m = cd.in_data[row]
     arm = b.arm[row][m]
+    if endpoint == OVERALL_SURVIVAL:
+        return AnalysisData(
+            time_days=cd.os_time[row][m].astype(float),
+            event=cd.os_event[row][m],
+            arm=arm,
+            arm_labels=(p.control.name, p.experimental.name),
+            stratum=b.stratum[row][m],
+            stratum_labels=tuple(p.population.strata),
+            strata_columns=("STRATUM",),
+            cause=None,
+            cause_labels=(),
+            subject=None,
+            unit="days",
+            sources={"arms": "protocol", "strata": "protocol", "unit": "simulation"},
+            columns={},
+            files=(),
+            excluded=(),
+            param=OVERALL_SURVIVAL,
+            mode="simulated",
+        )
     ids = np.flatnonzero(m)
     occ = cd.ae_in_data[row][m]
     terms = sorted({a.term for a in p.adverse_events})

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from survtrial._errors import InputError
-from survtrial.analysis import AnalysisResult, analyse
+from survtrial.analysis import AnalysisResult, analyse, headline, slug
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BLOCK, BlockStreams, blocks_for
 from survtrial.trial.adverse_events import adverse_events
 from survtrial.trial.batch import TrialBatch
-from survtrial.trial.cut import analysis_data, cut_data, protocol_settings
+from survtrial.trial.cut import OVERALL_SURVIVAL, analysis_data, cut_data, protocol_settings
 from survtrial.trial.enrol import capacity, enrol
 from survtrial.trial.monitor import monitor
 from survtrial.trial.outcomes import outcomes
@@ -72,12 +72,21 @@ class BatchRun:
 
     summary: dict[str, np.ndarray]  # headline quantity -> (R,)
     interim: dict[str, np.ndarray]  # the first look: events, information, z, bound, decision
-    curves: ReplicateCurves
+    curves: dict[str, ReplicateCurves]  # endpoint slug (dfs, os) -> curves by arm
     first_batch: TrialBatch  # the chunk holding replicate 0
     first_cut_day: np.ndarray
-    first_analysis: AnalysisResult
+    first_analysis: AnalysisResult  # the protocol's endpoint
+    first_os_analysis: AnalysisResult  # overall survival
     replicates: int
     seed: int
+
+    def first_headline(self) -> dict[str, float | int | None]:
+        """The first trial's headline numbers, both endpoints, under the summary's names."""
+        p = self.first_batch.protocol
+        head = headline(self.first_analysis, p.analysis.endpoint)
+        if slug(p.analysis.endpoint) != slug(OVERALL_SURVIVAL):
+            head.update(headline(self.first_os_analysis, OVERALL_SURVIVAL, secondary=True))
+        return head
 
 
 def _run_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep_first: bool):
@@ -98,8 +107,10 @@ def _run_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep
     }
     first = None
     if keep_first:
-        result = analyse(analysis_data(batch, cd, 0), protocol_settings(protocol))
-        first = (batch, cut_day, result)
+        settings = protocol_settings(protocol)
+        result = analyse(analysis_data(batch, cd, 0), settings)
+        os_result = analyse(analysis_data(batch, cd, 0, OVERALL_SURVIVAL), settings)
+        first = (batch, cut_day, result, os_result)
     summary, curves = summarize(batch, cd)
     return summary, interim, curves, first
 
@@ -176,14 +187,18 @@ def run_trials(
     return BatchRun(
         summary=_concat(summaries),
         interim=_concat(interims),
-        curves=ReplicateCurves(
-            grid_years=curves[0].grid_years,
-            survival=_concat([c.survival for c in curves]),
-            last_follow_up_years=np.concatenate([c.last_follow_up_years for c in curves]),
-        ),
+        curves={
+            ep: ReplicateCurves(
+                grid_years=curves[0][ep].grid_years,
+                survival=_concat([c[ep].survival for c in curves]),
+                last_follow_up_years=np.concatenate([c[ep].last_follow_up_years for c in curves]),
+            )
+            for ep in curves[0]
+        },
         first_batch=first[0],
         first_cut_day=first[1],
         first_analysis=first[2],
+        first_os_analysis=first[3],
         replicates=replicates,
         seed=seed,
     )
