@@ -158,7 +158,10 @@ def _logrank(d: AnalysisData, strat: bool, event=None) -> LogrankSummary:
         n_strata=lr.n_strata,
         observed={a: _f(lr.observed[i]) for i, a in enumerate(arms)},
         expected={a: _f(lr.expected[i]) for i, a in enumerate(arms)},
-        o_over_e={a: _f(lr.observed[i] / lr.expected[i]) for i, a in enumerate(arms)},
+        o_over_e={
+            a: _f(lr.observed[i] / lr.expected[i]) if lr.expected[i] > 0 else None
+            for i, a in enumerate(arms)
+        },
         z_convention=f"negative favours {arms[1]} (the experimental arm)",
     )
 

@@ -43,11 +43,12 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def console():
-    """A rich console at least 110 columns wide (tables stay readable in narrow terminals)."""
+def console(min_width: int = 110):
+    """A rich console at least ``min_width`` columns wide (tables stay readable in narrow
+    terminals)."""
     from rich.console import Console
 
-    return Console(width=max(Console().width, 110))
+    return Console(width=max(Console().width, min_width))
 
 
 def command_line(ctx: typer.Context) -> str:

@@ -104,7 +104,7 @@ def _run(
     written = write_reproduction(rep, folder)
     run = rep.run
     adam = write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day), folder, 0)
-    print_reproduction(console(), rep)
+    print_reproduction(console(min_width=120), rep)
     typer.echo(f"{replicates} replicate trials in {rep.elapsed_seconds:.1f} s.")
     typer.echo(
         f"Wrote {', '.join(written)} and the ADaM data sets "

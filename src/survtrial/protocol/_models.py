@@ -380,6 +380,22 @@ class Published(_Model, Mapping[str, float]):
         return len(self.__pydantic_extra__)
 
 
+class Calibration(_Model):
+    """One fit of protocol parameters to published figures. Every published figure named in
+    ``targets`` is a calibration target (shown as such, never as a prediction); a published
+    figure in no calibration's targets is held out: nothing was fitted to it."""
+
+    parameters: list[Name] = Field(min_length=1)  # the protocol keys that were fitted
+    # the [published] names they were fitted to; "decision": the published decision;
+    # "curve:<data_files key>": a digitized published curve
+    targets: list[Name] = Field(min_length=1)
+    method: str = ""  # how (a script, a closed form, a choice made to match)
+
+
+CALIBRATION_TARGET = "calibration_target"
+HELD_OUT = "held_out"
+
+
 class Protocol(_Model):
     schema_version: Literal[1] = 1
     trial: Trial
@@ -393,6 +409,7 @@ class Protocol(_Model):
     monitoring: Monitoring
     analysis: Analysis
     published: Published = Field(default_factory=Published)
+    calibration: list[Calibration] = []
     data_files: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -451,6 +468,17 @@ class Protocol(_Model):
                 problems.add(f"adverse_events[{i}].arm", f"{ae.arm!r} is not an arm")
             if ae.stratum != "*" and ae.stratum not in strata:
                 problems.add(f"adverse_events[{i}].stratum", f"{ae.stratum!r} is not a stratum")
+        for i, c in enumerate(self.calibration):
+            for j, t in enumerate(c.targets):
+                known = (
+                    t in self.published
+                    or (t == "decision" and self.published.decision is not None)
+                    or (t.startswith("curve:") and t[len("curve:") :] in self.data_files)
+                )
+                if not known:
+                    problems.add(
+                        f"calibration[{i}].targets[{j}]", f"{t!r} is not a [published] figure"
+                    )
         if self.analysis.cif_event not in {e.name for e in self.outcomes.event_types}:
             problems.add("analysis.cif_event", f"{self.analysis.cif_event!r} is not an event type")
         for i, look in enumerate(self.monitoring.looks):
@@ -471,6 +499,15 @@ class Protocol(_Model):
     def published_values(self) -> dict[str, float]:
         """The published numeric figures by name (percent, days, counts, ratios)."""
         return dict(self.published)
+
+    def published_role(self, key: str) -> tuple[str, tuple[str, ...]]:
+        """(role, fitted parameters) of a published figure: ``"calibration_target"`` with the
+        parameters fitted to it, or ``"held_out"`` when no calibration names it."""
+        fitted: list[str] = []
+        for c in self.calibration:
+            if key in c.targets:
+                fitted += [q for q in c.parameters if q not in fitted]
+        return (CALIBRATION_TARGET, tuple(fitted)) if fitted else (HELD_OUT, ())
 
     @property
     def published_decision(self) -> str | None:

@@ -19,13 +19,17 @@ from survtrial.report.figures import ARM_COLOURS, AtRiskRow, Curve, km_figure
 from survtrial.report.html import render
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 
+ROLE_LABELS = {"calibration_target": "target", "held_out": "held out", None: "-"}
+
 
 def fmt(v: Any, key: str = "") -> str:
     """A table cell: counts whole, hazard ratios to 2 decimals, else 3 significant digits."""
     if v is None:
         return "-"
-    if key.startswith(("randomized_", "at_risk_")):
+    if key.startswith(("randomized_", "at_risk_", "os_at_risk_")):
         return f"{v:.0f}"
+    if key.startswith(("hr_pvalue_", "p_")):
+        return f"{v:.2g}" if v < 0.01 else f"{v:.2f}"
     if key.startswith("hr_"):
         return f"{v:.2f}"
     return f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
@@ -46,6 +50,8 @@ def interim_json(rep) -> dict[str, Any]:
         out[k] = {"replicate_median": med, "replicate_low": lo, "replicate_high": hi}
     out["share_stopping_at_first_interim"] = it.share_stopping_at_first_interim
     out["published_decision"] = it.published_decision
+    out["published_decision_role"] = it.published_decision_role
+    out["fitted_parameters"] = list(it.fitted_parameters)
     out["z_convention"] = it.z_convention
     return out
 
@@ -63,8 +69,27 @@ def results_document(rep) -> dict[str, Any]:
             "within_range": r.within_range,
             "close": r.close,
             "note": r.note,
+            "role": r.role,
+            "fitted_parameters": list(r.fitted_parameters),
+            "published_percentile": r.published_percentile,
         }
+        if r.share_below_0_05 is not None:
+            doc[r.key]["share_of_replicates_below_0_05"] = r.share_below_0_05
     doc["interim"] = interim_json(rep)
+    doc["curves"] = [
+        {
+            "endpoint": c.endpoint,
+            "arm": c.arm,
+            "role": c.role,
+            "fitted_parameters": list(c.fitted_parameters),
+            "max_abs_distance_points": c.max_abs_distance_points,
+            "mean_abs_distance_points": c.mean_abs_distance_points,
+            "share_of_digitized_points_inside_band": c.share_inside_band,
+            "points_compared": c.points_compared,
+            "up_to_years": c.up_to_years,
+        }
+        for c in rep.curve_checks
+    ]
     doc["protocol"] = {"name": rep.protocol_name, "sha256": rep.protocol_sha256,
                        "vary": list(rep.vary)}
     doc["seed"] = rep.seed
@@ -102,13 +127,14 @@ def _sensitivity_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def reproduction_km_figure(rep, out_stem: Path) -> list[Path]:
-    """Replicate-median KM by arm with the 2.5-97.5% band, over the published digitized curves;
-    numbers at risk: simulated (median) and published, by arm."""
+def reproduction_km_figure(rep, endpoint: str, out_stem: Path) -> list[Path]:
+    """Replicate-median KM of ``endpoint`` (a slug: dfs, os) by arm with the 2.5-97.5% band,
+    over the published digitized curves; numbers at risk simulated (median) and published."""
     p = rep.protocol
     run = rep.run
-    c = run.curves
-    endpoint = p.analysis.endpoint
+    c = run.curves[endpoint]
+    label = p.analysis.endpoint if endpoint == slug(p.analysis.endpoint) else endpoint.upper()
+    prefix = "" if endpoint == slug(p.analysis.endpoint) else f"{endpoint}_"
     arms = [p.experimental, p.control]
     colour = {p.control.name: ARM_COLOURS[0], p.experimental.name: ARM_COLOURS[1]}
     xmax = float(np.nanmedian(c.last_follow_up_years))
@@ -119,23 +145,23 @@ def reproduction_km_figure(rep, out_stem: Path) -> list[Path]:
         x = c.grid_years[keep]
         curves.append(Curve(f"{arm.label}: simulated median", colour[arm.name], x, 100 * med,
                             band=(100 * lo, 100 * hi)))
-        pub = rep.published_curves.curves.get(arm.name)
+        pub = rep.published_curves.curves.get((endpoint, arm.name))
         if pub is not None:
             curves.append(Curve(f"{arm.label}: published (digitized)", colour[arm.name],
                                 pub[:, 0], 100 * pub[:, 1], dashed=True))
     years = [float(y) for y in p.analysis.at_risk_years]
     rows = []
+    pub_n = rep.published_curves.at_risk
     for arm in arms:
-        sim = [f"{np.median(run.summary[at_risk_key(y, arm.name)]):.0f}" for y in years]
+        sim = [f"{np.median(run.summary[prefix + at_risk_key(y, arm.name)]):.0f}" for y in years]
         rows.append(AtRiskRow(f"{arm.name}, simulated", colour[arm.name], sim))
-        pub_n = rep.published_curves.at_risk
-        if pub_n:
+        if any(k[0] == endpoint for k in pub_n):
             rows.append(AtRiskRow(f"{arm.name}, published", colour[arm.name],
-                                  [pub_n.get((arm.name, y), "-") for y in years]))
+                                  [pub_n.get((endpoint, arm.name, y), "-") for y in years]))
     return km_figure(
         curves, years, rows,
-        title=f"{p.trial.id.upper()}: {endpoint} by arm, {rep.replicates} simulated trials",
-        ylabel=f"{endpoint} (%)",
+        title=f"{p.trial.id.upper()}: {label} by arm, {rep.replicates} simulated trials",
+        ylabel=f"{label} (%)",
         xmax_years=max(xmax, max(years, default=0.0)),
         out_stem=out_stem,
     )
@@ -150,9 +176,12 @@ def write_reproduction(rep, out: Path) -> list[str]:
     trial1 = {**analysis_json(first), "headline": headline(first, rep.protocol.analysis.endpoint)}
     files.write_text(out / "analysis_trial1.json", dumps(trial1), "--out")
     written = ["results.json", "analysis_trial1.json"]
-    stem = f"km_{slug(rep.protocol.analysis.endpoint)}"
-    reproduction_km_figure(rep, out / stem)
-    written += [f"{stem}.png", f"{stem}.svg"]
+    figures = []
+    for endpoint in rep.run.curves:
+        stem = f"km_{endpoint}"
+        reproduction_km_figure(rep, endpoint, out / stem)
+        written += [f"{stem}.png", f"{stem}.svg"]
+        figures.append(f"{stem}.svg")
     sens = sensitivity_rows(rep)
     if sens:
         files.write_text(out / "sensitivity.json", dumps(sens), "--out")
@@ -170,7 +199,9 @@ def write_reproduction(rep, out: Path) -> list[str]:
         variants=rep.variants,
         sensitivity=sens,
         fmt=fmt,
-        figure=f"{stem}.svg",
+        curve_checks=rep.curve_checks,
+        figures=figures,
+        role_label=ROLE_LABELS,
     )
     files.write_text(out / "report.html", page, "--out")
     written.append("report.html")
@@ -182,14 +213,32 @@ def print_reproduction(con, rep) -> None:
     from rich.table import Table
 
     t = Table(title=f"{rep.protocol.trial.title} - {rep.replicates} replicates, seed {rep.seed}")
-    for col in ("quantity", "published", "one trial", "replicate median", "2.5-97.5%", "reached"):
-        t.add_column(col, justify="left" if col == "quantity" else "right")
+    cols = ("quantity", "role", "published", "one trial", "replicate median", "2.5-97.5%",
+            "reached")
+    for col in cols:
+        left = col in ("quantity", "role")
+        t.add_column(col, justify="left" if left else "right", no_wrap=col == "quantity")
     for r in rep.rows:
         flag = "-" if r.reached is None else ("yes" if r.reached else "[red]NO[/red]")
         rng = f"{fmt(r.replicate_low, r.key)} - {fmt(r.replicate_high, r.key)}"
-        t.add_row(r.key, fmt(r.published, r.key), fmt(r.simulated, r.key),
+        t.add_row(r.key, ROLE_LABELS[r.role], fmt(r.published, r.key), fmt(r.simulated, r.key),
                   fmt(r.replicate_median, r.key), rng, flag)
     con.print(t)
+    roles = [r.role for r in rep.rows if r.role]
+    if roles:
+        con.print(
+            f"Roles: {roles.count('calibration_target')} calibration targets (a protocol "
+            f"parameter was fitted or chosen to match them: agreement there shows the fit, not a "
+            f"prediction), {roles.count('held_out')} held out (nothing was fitted to them)."
+        )
+    for c in rep.curve_checks:
+        con.print(
+            f"Curve {c.endpoint.upper()} {c.arm} ({ROLE_LABELS[c.role]}): replicate median vs "
+            f"digitized to {c.up_to_years:.1f} years: max {c.max_abs_distance_points:.1f}, mean "
+            f"{c.mean_abs_distance_points:.1f} percentage points; "
+            f"{100 * c.share_inside_band:.0f}% of {c.points_compared} digitized points inside "
+            "the 95% replicate band."
+        )
     it = rep.interim
     line = (
         f"Interim 1 (one trial): {it.events:.0f} events, information "
@@ -198,7 +247,12 @@ def print_reproduction(con, rep) -> None:
         f"{100 * it.share_stopping_at_first_interim:.1f}%."
     )
     if it.published_decision:
-        line += f" Published: {it.published_decision}."
+        line += (
+            f" Published: {it.published_decision} "
+            f"({ROLE_LABELS[it.published_decision_role]}"
+            + (f": {', '.join(it.fitted_parameters)}" if it.fitted_parameters else "")
+            + ")."
+        )
     con.print(line)
     for r in rep.rows:
         if r.note:

@@ -22,18 +22,21 @@ class Closeness:
 
 
 def closeness_rules(endpoint: str) -> tuple[tuple[re.Pattern, Closeness], ...]:
-    """Rules by kind of quantity (first match wins); ``endpoint`` is the endpoint's slug."""
-    ep = re.escape(endpoint)
+    """Rules by kind of quantity (first match wins). Survival, incidence and their SEs in
+    percentage points; p-values are judged by their place in the simulated distribution only
+    (inside its 2.5-97.5% range or not). ``endpoint`` is kept for callers; names of every
+    endpoint (``dfs3_``, ``os3_``) follow the same rules."""
     pct = Closeness(1.0, "abs", "percentage point")
     return (
-        (re.compile(rf"^{ep}\d+(_\d+)?_se_"), pct),
-        (re.compile(rf"^{ep}\d+(_\d+)?_"), pct),
+        (re.compile(r"^(hr_pvalue_|p_)"), Closeness(math.inf, "abs", "p-value")),
+        (re.compile(r"^[a-z]+\d+(_\d+)?_se_"), pct),
         (re.compile(r"^hr_"), Closeness(0.08, "abs", "")),
         (re.compile(rf"^{names.RMST_DIFFERENCE}$"), Closeness(12.0, "abs", "days")),
-        (re.compile(r"^at_risk_"), Closeness(0.10, "rel", "relative")),
+        (re.compile(r"^([a-z]+_)?at_risk_"), Closeness(0.10, "rel", "relative")),
         (re.compile(r"^randomized_"), Closeness(0.05, "rel", "relative (assumption)")),
         (re.compile(r".*_\d+(_\d+)?y_"), Closeness(1.0, "abs", "percentage point (assumption)")),
         (re.compile(rf"^{names.MEDIAN_FOLLOW_UP}$"), Closeness(0.25, "abs", "years (assumption)")),
+        (re.compile(r"^[a-z]+\d+(_\d+)?_"), pct),
     )
 
 
@@ -73,6 +76,12 @@ class ComparisonRow:
     within_range: bool | None  # None: nothing published to compare
     close: bool | None
     note: str
+    role: str | None = None  # "calibration_target" or "held_out"; None: nothing published
+    fitted_parameters: tuple[str, ...] = ()
+    # share of replicates below the published value (where it falls in the simulated spread)
+    published_percentile: float | None = None
+    # p-values only: share of replicates with p < 0.05 (the simulated power or type I error)
+    share_below_0_05: float | None = None
 
     @property
     def reached(self) -> bool | None:
@@ -84,18 +93,21 @@ def compare(
     first_trial: dict[str, float | None],
     replicates: dict[str, np.ndarray],
     endpoint: str,
+    role_of=lambda key: (None, ()),
 ) -> tuple[ComparisonRow, ...]:
-    """One row per published quantity (every replicate quantity when nothing is published)."""
+    """One row per published quantity (every replicate quantity when nothing is published);
+    ``role_of(key)`` gives (role, fitted parameters), e.g. ``Protocol.published_role``."""
     keys = list(published) or [k for k in first_trial if k in replicates]
     rows = []
     for key in keys:
         pub = published.get(key)
         sim = first_trial.get(key)
+        role, fitted = role_of(key) if pub is not None else (None, ())
         if key not in replicates:
             rows.append(
                 ComparisonRow(
                     key, rounded(pub), rounded(sim), None, None, None, False, False,
-                    "not produced by the engine for this protocol",
+                    "not produced by the engine for this protocol", role, fitted,
                 )
             )
             continue
@@ -114,10 +126,14 @@ def compare(
                         f"median {med:.3g} not within {rule.tolerance:g} of the published value"
                     )
                 note = "the simulation does not reach the published figure: " + "; ".join(what)
+        v = np.asarray(replicates[key], dtype=float)
+        v = v[np.isfinite(v)]
+        percentile = rounded(np.mean(v < pub)) if pub is not None and v.size else None
+        below = rounded(np.mean(v < 0.05)) if rule.unit == "p-value" and v.size else None
         rows.append(
             ComparisonRow(
                 key, rounded(pub), rounded(sim), rounded(med), rounded(lo), rounded(hi),
-                within, close, note,
+                within, close, note, role, fitted, percentile, below,
             )
         )
     return tuple(rows)
@@ -135,10 +151,16 @@ class InterimSummary:
     replicate: dict[str, tuple[float | None, float | None, float | None]]  # median, low, high
     share_stopping_at_first_interim: float | None
     published_decision: str | None
+    published_decision_role: str | None = None
+    fitted_parameters: tuple[str, ...] = ()
     z_convention: str = "stratified log-rank z; negative favours the experimental arm"
 
 
-def interim_summary(interim: dict[str, np.ndarray], published_decision: str | None):
+def interim_summary(
+    interim: dict[str, np.ndarray],
+    published_decision: str | None,
+    role: tuple[str | None, tuple[str, ...]] = (None, ()),
+):
     stop = bool(interim["stopped_at_first"][0])
     rep = {}
     for k in ("events", "information_fraction", "z", "bound"):
@@ -153,4 +175,6 @@ def interim_summary(interim: dict[str, np.ndarray], published_decision: str | No
         replicate=rep,
         share_stopping_at_first_interim=rounded(np.mean(interim["stopped_at_first"])),
         published_decision=published_decision,
+        published_decision_role=role[0] if published_decision else None,
+        fitted_parameters=role[1] if published_decision else (),
     )
