@@ -103,14 +103,22 @@ def test_reproduce_excerpt_is_what_the_default_run_gives(tmp_path):
         decimals = len(shown.split(".")[1]) if "." in shown else 0
         return f"{value:.{decimals}f}" == shown
 
+    roles = {"target": "calibration_target", "held out": "held_out"}
     for row in rows:
-        key, published, one, median, band, _ = (c.strip() for c in row.strip("│").split("│"))
+        cells = [c.strip() for c in row.strip("│").split("│")]
+        key, role, published, one, median, band, _ = cells
         low, high = (v.strip() for v in band.split(" - "))
         r = res[key]
+        assert roles[role] == r["role"], (key, role, r["role"])
         assert same(published, r["published"]), (key, published, r["published"])
         assert same(one, r["simulated"]), (key, one, r["simulated"])
         assert same(median, r["replicate_median"]), (key, median, r["replicate_median"])
         assert same(low, r["replicate_low"]) and same(high, r["replicate_high"]), (key, band, r)
+    assert {roles[c.split("│")[2].strip()] for c in rows} == set(roles.values())
+    given = [r.get("role") for r in res.values() if isinstance(r, dict)]
+    n_target, n_held = given.count("calibration_target"), given.count("held_out")
+    summary = f"{n_target + n_held} published quantities in all: {n_target} calibration targets"
+    assert f"{summary}, {n_held} held out" in block
     interim = res["interim"]
     assert f"{interim['simulated']['events']:.0f} events" in block
     assert f"{100 * interim['share_stopping_at_first_interim']:.1f}%" in block

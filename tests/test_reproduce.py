@@ -52,7 +52,9 @@ def two_runs(tmp_path_factory):
 def test_results_json_keys_and_files(two_runs):
     out = two_runs[0]
     res = json.loads((out / "results.json").read_text())
-    assert list(res) == [*ISSUE_KEYS, "interim", "protocol", "seed", "version"]
+    assert list(res) == [*load_builtin("aall1731").published_values, "interim", "curves",
+                         "protocol", "seed", "version"]
+    assert set(ISSUE_KEYS) <= set(res)
     for k in ISSUE_KEYS:
         assert FIELDS <= set(res[k]), k
     assert res["seed"] == 9
