@@ -122,6 +122,21 @@ def test_reproduce_excerpt_is_what_the_default_run_gives(tmp_path):
     interim = res["interim"]
     assert f"{interim['simulated']['events']:.0f} events" in block
     assert f"{100 * interim['share_stopping_at_first_interim']:.1f}%" in block
+    # docs/reproduction.md's held-out table (scripts/reproduction_held_out.py) is this run's
+    from survtrial.report.reproduction import fmt
+
+    doc = (ROOT / "docs" / "reproduction.md").read_text(encoding="utf-8")
+    table = doc.split("<!-- held-out:begin -->")[1].split("<!-- held-out:end -->")[0]
+    held = [r for r in table.splitlines() if r.startswith("| `")]
+    held_out = {k for k, v in res.items() if isinstance(v, dict) and v.get("role") == "held_out"}
+    assert {r.split("`")[1] for r in held} == held_out
+    for r in held:
+        key, published, median, band = (c.strip() for c in r.strip("|").split("|")[:4])
+        key = key.strip("`")
+        assert (published, median) == (fmt(res[key]["published"], key),
+                                        fmt(res[key]["replicate_median"], key)), key
+        assert band == f"{fmt(res[key]['replicate_low'], key)} - " \
+                       f"{fmt(res[key]['replicate_high'], key)}", key
 
 
 def test_stated_tolerances_are_the_ones_the_tests_use():
