@@ -20,6 +20,10 @@ Writes the fitted values into src/survtrial/protocol/builtin/aall1731.toml (each
 "calibrated" comment) and appends the fit record (target, model value) at the end of the file.
 With --check R it then simulates R trials and prints replicate medians beside the targets.
 Published figures enter here only; the analysis never reads them.
+
+:func:`calibrate` runs the whole fit without writing anything and can withhold targets (their
+rows leave the least-squares objective) while still returning the model's value of every
+target: scripts/reproduction_withheld.py uses it for the out-of-sample check.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import argparse
 import datetime as dt
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +51,44 @@ Y = DAYS_PER_YEAR
 STARTS = np.array([0, 60, 365, 730, 1096], dtype=float)
 GRID = np.arange(0.0, 5.2 * Y, 1.0)
 CUT = dt.date(2024, 6, 30)
+ARMS = ("blinatumomab", "chemotherapy")
+AT_RISK_YEARS = (1, 2, 3, 4)
+DIGIT_T = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 3.5, 4.0])  # years: digitized-curve targets
+DFS_KEYS = (
+    "dfs3_sr_average_blinatumomab",
+    "dfs3_sr_average_chemotherapy",
+    "dfs3_sr_high_blinatumomab",
+    "dfs3_sr_high_chemotherapy",
+    "dfs3_blinatumomab",
+    "dfs3_chemotherapy",
+)
+HR_KEYS = ("hr_sr_average", "hr_sr_high")
+MARROW_KEYS = tuple(f"marrow_relapse_3y_{a}" for a in ARMS)
+RMST_KEY = "rmst_difference_days"
+# names of the fitted targets that are not keys of [published]
+N_KEY = "randomized_total"
+AT_RISK_KEYS = tuple(f"at_risk_pooled_year{k}" for k in AT_RISK_YEARS)
+
+
+def digit_key(arm: str, t: float) -> str:
+    """Target name of the digitized DFS curve of ``arm`` at ``t`` years (percent)."""
+    return f"dfs_digitized_{arm}_{t:.1f}y"
+
+
+DIGIT_KEYS = tuple(digit_key(a, t) for a in ARMS for t in DIGIT_T)
+ACCRUAL_TARGETS = (N_KEY, *AT_RISK_KEYS)
+HAZARD_TARGETS = (*DFS_KEYS, *HR_KEYS, *MARROW_KEYS, RMST_KEY, *DIGIT_KEYS)
+TARGETS = ACCRUAL_TARGETS + HAZARD_TARGETS
+# the 14 hazard parameters (log scale in the fit), in the order of unpack()
+STRATA = ("SR-Average", "SR-High")
+HAZARD_PARAMS = (
+    "death0",
+    "cns",
+    "comb_chemo",
+    "comb_blin",
+    *(f"shape_{a}_{i}" for a in ("chemotherapy", "blinatumomab") for i in (2, 3, 4)),
+    *(f"level_{a}_{s}" for a in ("chemotherapy", "blinatumomab") for s in STRATA),
+)
 
 
 def piecewise_cum(rates_per_year: np.ndarray) -> np.ndarray:
@@ -209,49 +252,119 @@ def predictions(m: Model, par: dict, g: np.ndarray) -> dict:
     return out
 
 
-def fit_accrual(m: Model) -> tuple[float, np.ndarray, dict]:
-    """Fit rate_per_month and the period relative rates to 1,440 randomized and at-risk counts."""
+def free_fit(resid_full, x0: np.ndarray, fixed: dict[int, float]):
+    """least_squares over the entries of x not in ``fixed`` (index -> value on the fit's scale).
+
+    With nothing fixed it is ``least_squares(resid_full, x0)`` itself (the same numbers).
+    Returns the full parameter vector and the residuals at the solution.
+    """
+    if not fixed:
+        sol = least_squares(resid_full, x0)
+        return sol.x, sol.fun
+    free = np.array([i for i in range(len(x0)) if i not in fixed])
+
+    def full(z: np.ndarray) -> np.ndarray:
+        x = np.array(x0, dtype=float)
+        x[list(fixed)] = list(fixed.values())
+        x[free] = z
+        return x
+
+    sol = least_squares(lambda z: resid_full(full(z)), x0[free])
+    return full(sol.x), sol.fun
+
+
+def at_risk_shares(m: Model) -> dict[int, float]:
+    """Event-free and still followed at year k, both arms pooled, from the digitized curves."""
+    return {
+        k: np.mean([np.interp(k, m.digit[a][:, 0], m.digit[a][:, 1]) for a in m.digit])
+        * np.exp(-m.p.outcomes.loss_to_follow_up_per_year * k)
+        for k in AT_RISK_YEARS
+    }
+
+
+def accrual_values(m: Model, rate: float, rel: np.ndarray) -> dict[str, float]:
+    """Model value of each accrual target: expected randomized by the cutoff, and the pooled
+    numbers at risk at years 1-4 as the fit defines them (1,440 x P(follow-up >= k) x the
+    pooled digitized event-free share x no loss to follow-up)."""
+    pub = m.pub
+    n_target = pub["randomized_blinatumomab"] + pub["randomized_chemotherapy"]
+    s_at = at_risk_shares(m)
+    n, g = m.follow_up(rate, rel)
+    out = {N_KEY: float(n)}
+    for k, key in zip(AT_RISK_YEARS, AT_RISK_KEYS, strict=True):
+        out[key] = float(g[round(k * Y)] * s_at[k] * n_target)
+    return out
+
+
+def fit_accrual(
+    m: Model, withheld: frozenset = frozenset(), fixed_rel: dict[int, float] | None = None
+) -> tuple[float, np.ndarray, dict]:
+    """Fit rate_per_month and the period relative rates to 1,440 randomized and at-risk counts.
+
+    ``withheld``: accrual target names (ACCRUAL_TARGETS) left out of the objective;
+    ``fixed_rel``: period index (1 = the second period) -> relative rate held at that value.
+    """
     pub = m.pub
     n_target = pub["randomized_blinatumomab"] + pub["randomized_chemotherapy"]
     # expected event-free, still-followed share at year k (both arms pooled, from the curves)
-    s_at = {}
-    for k in (1, 2, 3, 4):
-        s_at[k] = np.mean(
-            [np.interp(k, m.digit[a][:, 0], m.digit[a][:, 1]) for a in m.digit]
-        ) * np.exp(-m.p.outcomes.loss_to_follow_up_per_year * k)
+    s_at = at_risk_shares(m)
     targets = {
         k: (m.nar[("blinatumomab", k)] + m.nar[("chemotherapy", k)]) / n_target
-        for k in (1, 2, 3, 4)
+        for k in AT_RISK_YEARS
     }
+    keep = [key not in withheld for key in ACCRUAL_TARGETS]
     n_per = len(m.p.accrual.periods)
 
     def resid(x):
         rate, rel = np.exp(x[0]), np.r_[1.0, np.exp(x[1:])]
         n, g = m.follow_up(rate, rel)
         r = [(n - n_target) / 5.0]
-        for k in (1, 2, 3, 4):
+        for k in AT_RISK_YEARS:
             gk = g[round(k * Y)]
             r.append((gk * s_at[k] - targets[k]) * n_target / 5.0)
-        return np.array(r)
+        return np.array(r)[keep]
 
     x0 = np.r_[np.log(m.p.accrual.rate_per_month), np.zeros(n_per - 1)]
-    sol = least_squares(resid, x0)
-    rate, rel = float(np.exp(sol.x[0])), np.r_[1.0, np.exp(sol.x[1:])]
-    return rate, rel, {"residuals_patients": (sol.fun * 5.0).round(1).tolist()}
+    fixed = {i: float(np.log(v)) for i, v in (fixed_rel or {}).items()}
+    x, fun = free_fit(resid, x0, fixed)
+    rate, rel = float(np.exp(x[0])), np.r_[1.0, np.exp(x[1:])]
+    return rate, rel, {"residuals_patients": (fun * 5.0).round(1).tolist()}
 
 
-def fit_hazards(m: Model, g: np.ndarray):
+def hazard_values(m: Model, pred: dict) -> dict[str, float]:
+    """Model value of each hazard target: ``predictions`` plus the DFS curves (percent) at the
+    digitized-curve times."""
+    out = {k: float(pred[k]) for k in (*DFS_KEYS, *HR_KEYS, *MARROW_KEYS, RMST_KEY)}
+    for a in ARMS:
+        mod = np.interp(DIGIT_T * Y, GRID, pred["_surv"][a]) * 100
+        out.update({digit_key(a, t): float(v) for t, v in zip(DIGIT_T, mod, strict=True)})
+    return out
+
+
+def fit_hazards(
+    m: Model,
+    g: np.ndarray,
+    withheld: frozenset = frozenset(),
+    fixed: dict[str, float] | None = None,
+):
+    """Fit the 14 hazard parameters (HAZARD_PARAMS) to the hazard targets.
+
+    ``withheld``: target names (HAZARD_TARGETS) left out of the objective; ``fixed``: parameter
+    name -> value (per year, or the shape ratio) held there instead of fitted. The weak priors
+    and the smoothness penalty always stay.
+    """
     pub = m.pub
     hr_w = 0.01
-    keys_pp = [
-        "dfs3_sr_average_blinatumomab",
-        "dfs3_sr_average_chemotherapy",
-        "dfs3_sr_high_blinatumomab",
-        "dfs3_sr_high_chemotherapy",
-        "dfs3_blinatumomab",
-        "dfs3_chemotherapy",
+    keys_pp = list(DFS_KEYS)
+    digit_t = DIGIT_T
+    names = [
+        *keys_pp,
+        *HR_KEYS,
+        *(f"marrow_relapse_3y_{a}" for a in ("blinatumomab", "chemotherapy")),
+        RMST_KEY,
+        *(digit_key(a, t) for a in ("blinatumomab", "chemotherapy") for t in digit_t),
     ]
-    digit_t = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 3.5, 4.0])
+    keep_targets = np.array([k not in withheld for k in names])
 
     def resid(x):
         par = unpack(x)
@@ -268,6 +381,7 @@ def fit_hazards(m: Model, g: np.ndarray):
             ref = np.interp(digit_t, d[:, 0], d[:, 1])
             mod = np.interp(digit_t * Y, GRID, pr["_surv"][a])
             r += list((mod - ref) * 100 / 2.0)
+        r = list(np.asarray(r)[keep_targets])
         # weak priors: early deaths ~0.7%, CNS ~1.2% at 3 years in SR-Average
         r.append((np.log(par["death0"]) - np.log(0.04)) / 1.0)
         r.append((np.log(par["cns"]) - np.log(0.004)) / 1.0)
@@ -280,8 +394,9 @@ def fit_hazards(m: Model, g: np.ndarray):
     x0 = np.log(
         np.r_[0.04, 0.004, 0.005, 0.001, 2.0, 4.0, 2.0, 2.0, 3.0, 2.0, 0.01, 0.02, 0.002, 0.004]
     )
-    sol = least_squares(resid, x0, x_scale=1.0)
-    par = unpack(sol.x)
+    fixed_x = {HAZARD_PARAMS.index(k): float(np.log(v)) for k, v in (fixed or {}).items()}
+    x, _ = free_fit(resid, x0, fixed_x)
+    par = unpack(x)
     return par, predictions(m, par, g)
 
 
@@ -345,24 +460,16 @@ def write_back(text: str, m: Model, rate, rel, p_high, age_med, par, pred, acc_i
     return t + "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", type=int, default=0, help="simulate R trials after the fit")
-    ap.add_argument("--dry-run", action="store_true", help="do not rewrite the TOML")
-    args = ap.parse_args()
-    text = TOML.read_text(encoding="utf-8")
-    m = Model(text)
-    # SR-High probability from the blinatumomab arm's split (closed form)
+def stratum_text(text: str, m: Model) -> tuple[str, float]:
+    """The protocol text with the SR-High (and SR-Favorable) share set in closed form to the
+    301/718 SR-High share of the blinatumomab arm [ASH]; returns (text, SR-High probability)."""
     groups = {g.name: g for g in m.p.population.groups}
-    common = np.prod([1 - e.probability for e in m.p.population.exclusions])
     keep_avg = groups["SR-Average"].probability * np.prod(
         [1 - e.probability for e in groups["SR-Average"].exclusions]
     )
     keep_high_per = np.prod([1 - e.probability for e in groups["SR-High"].exclusions])
     share_high = m.pub.get("sr_high_share", 301 / 718)  # [ASH]: 301 of 718 in the blin arm
     p_high = share_high / (1 - share_high) * keep_avg / keep_high_per
-    del common
-    age_med = age_location(m.p.population.age_years)
     text1 = re.sub(
         r'(name = "SR-High"\nprobability = )[0-9.]+', rf"\g<1>{p_high:.4f}", text, count=1
     )
@@ -370,14 +477,97 @@ def main() -> None:
     text1 = re.sub(
         r'(name = "SR-Favorable"\nprobability = )[0-9.]+', rf"\g<1>{fav:.4f}", text1, count=1
     )
+    return text1, float(p_high)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One fit: the fitted parameters, and the model's value of every target (TARGETS order).
+
+    ``withheld`` names the targets left out of the objective; ``fixed_rel`` / ``fixed_hazards``
+    the parameters held at an assumption instead of fitted.
+    """
+
+    text1: str  # the protocol text with the closed-form shares (before write_back)
+    model: Model
+    rate: float
+    rel: np.ndarray
+    p_high: float
+    age_med: float
+    par: dict
+    pred: dict
+    acc_info: dict
+    values: dict[str, float]
+    withheld: frozenset = frozenset()
+    fixed_rel: dict = field(default_factory=dict)
+    fixed_hazards: dict = field(default_factory=dict)
+
+
+def calibrate(
+    text: str,
+    withheld: frozenset = frozenset(),
+    fixed_rel: dict[int, float] | None = None,
+    fixed_hazards: dict[str, float] | None = None,
+) -> Calibration:
+    """Run the whole fit on the protocol ``text`` without writing anything.
+
+    The SR-High share and the age location are closed forms (never withheld); the accrual fit
+    gives the follow-up distribution that the hazard fit's Cox limit uses.
+    """
+    unknown = set(withheld) - set(TARGETS)
+    if unknown:
+        raise ValueError(f"unknown targets: {sorted(unknown)}")
+    m = Model(text)
+    age_med = age_location(m.p.population.age_years)
+    text1, p_high = stratum_text(text, m)
     m = Model(text1)
-    rate, rel, acc_info = fit_accrual(m)
+    rate, rel, acc_info = fit_accrual(m, frozenset(withheld), fixed_rel)
     _, g = m.follow_up(rate, rel)
-    par, pred = fit_hazards(m, g)
+    par, pred = fit_hazards(m, g, frozenset(withheld), fixed_hazards)
+    values = accrual_values(m, rate, rel) | hazard_values(m, pred)
+    return Calibration(
+        text1, m, rate, rel, p_high, age_med, par, pred, acc_info,
+        {k: values[k] for k in TARGETS}, frozenset(withheld),
+        dict(fixed_rel or {}), dict(fixed_hazards or {}),
+    )  # fmt: skip
+
+
+def published_targets(m: Model) -> dict[str, float]:
+    """The value each target is fitted to (TARGETS order): published figures, the pooled
+    numbers at risk, and the digitized DFS curves (percent) at DIGIT_T."""
+    pub = m.pub
+    out = {N_KEY: float(pub["randomized_blinatumomab"] + pub["randomized_chemotherapy"])}
+    for k, key in zip(AT_RISK_YEARS, AT_RISK_KEYS, strict=True):
+        out[key] = m.nar[("blinatumomab", k)] + m.nar[("chemotherapy", k)]
+    for k in (*DFS_KEYS, *HR_KEYS, *MARROW_KEYS, RMST_KEY):
+        out[k] = float(pub[k])
+    for a in ARMS:
+        d = m.digit[a]
+        ref = np.interp(DIGIT_T, d[:, 0], d[:, 1]) * 100
+        out.update({digit_key(a, t): float(v) for t, v in zip(DIGIT_T, ref, strict=True)})
+    return {k: out[k] for k in TARGETS}
+
+
+def calibrated_text(cal: Calibration) -> str:
+    """The protocol text with the fit of ``cal`` written in (what main() writes to the TOML)."""
+    return write_back(
+        cal.text1, cal.model, cal.rate, cal.rel, cal.p_high, cal.age_med, cal.par, cal.pred,
+        cal.acc_info,
+    )  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", type=int, default=0, help="simulate R trials after the fit")
+    ap.add_argument("--dry-run", action="store_true", help="do not rewrite the TOML")
+    args = ap.parse_args()
+    text = TOML.read_text(encoding="utf-8")
+    cal = calibrate(text)
+    m, pred, rate, rel, acc_info = cal.model, cal.pred, cal.rate, cal.rel, cal.acc_info
     for k in sorted(k for k in pred if not k.startswith("_")):
         print(f"{k:36s} published {m.pub.get(k, float('nan')):8.3f}   model {pred[k]:8.3f}")
     print("accrual", round(rate, 3), rel.round(4), acc_info)
-    new = write_back(text1, m, rate, rel, p_high, age_med, par, pred, acc_info)
+    new = calibrated_text(cal)
     parse_protocol(new, "aall1731.toml")  # must stay valid
     if not args.dry_run:
         TOML.write_text(new, encoding="utf-8")
