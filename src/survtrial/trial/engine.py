@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survtrial._errors import InputError
 from survtrial.analysis import AnalysisResult, analyse, headline, slug
 from survtrial.protocol import Protocol
-from survtrial.trial._rng import BLOCK, BlockStreams, blocks_for
+from survtrial.trial._rng import BLOCK, BlockStreams
 from survtrial.trial.adverse_events import adverse_events
 from survtrial.trial.batch import TrialBatch
 from survtrial.trial.cut import OVERALL_SURVIVAL, analysis_data, cut_data, protocol_settings
 from survtrial.trial.enrol import capacity, enrol
+from survtrial.trial.executor import chunk_plan, map_chunks
 from survtrial.trial.monitor import monitor
 from survtrial.trial.outcomes import outcomes
 from survtrial.trial.randomize import randomize
@@ -132,53 +132,14 @@ def run_trials(
     ``if __name__ == "__main__":`` guard). ``progress(k)`` is called with the number of
     replicates finished after each chunk.
     """
-    if workers < 1:
-        raise InputError(f"workers: need at least 1, got {workers}")
-    n_blocks = blocks_for(replicates)
-    chunks = [
-        (b0, min(chunk_blocks, n_blocks - b0), min(chunk_blocks * BLOCK, replicates - b0 * BLOCK))
-        for b0 in range(0, n_blocks, chunk_blocks)
-    ]
-    results: list[tuple | None] = [None] * len(chunks)
-    done = 0
-
-    def finished(i: int, result) -> None:
-        nonlocal done
-        results[i] = result
-        done += chunks[i][2]
-        if progress is not None:
-            progress(done)
-
-    if workers == 1 or len(chunks) == 1:
-        for i, (b0, nb, n_rep) in enumerate(chunks):
-            finished(i, _run_chunk(protocol, seed, b0, nb, n_rep, i == 0))
-    else:
-        import multiprocessing
-        import warnings
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
-
-        # not fork: forking a process that runs threads (BLAS, the progress bar) can deadlock
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        try:
-            with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
-                futures = {
-                    pool.submit(_run_chunk, protocol, seed, b0, nb, n_rep, i == 0): i
-                    for i, (b0, nb, n_rep) in enumerate(chunks)
-                }
-                for future in as_completed(futures):
-                    finished(futures[future], future.result())
-        except (OSError, NotImplementedError, BrokenProcessPool) as exc:
-            # no worker processes here (a sandbox, a killed worker): same results, in-process
-            warnings.warn(
-                f"worker processes failed ({exc}); running the remaining replicates here",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            for i, (b0, nb, n_rep) in enumerate(chunks):
-                if results[i] is None:
-                    finished(i, _run_chunk(protocol, seed, b0, nb, n_rep, i == 0))
+    chunks = chunk_plan(replicates, chunk_blocks, BLOCK)
+    results = map_chunks(
+        _run_chunk,
+        [(protocol, seed, b0, nb, n_rep, i == 0) for i, (b0, nb, n_rep) in enumerate(chunks)],
+        [n_rep for _, _, n_rep in chunks],
+        workers=workers,
+        progress=progress,
+    )
     summaries = [r[0] for r in results]
     interims = [r[1] for r in results]
     curves = [r[2] for r in results]

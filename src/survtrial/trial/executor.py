@@ -1,0 +1,131 @@
+"""Run chunks of replicate trials: in this process, in local worker processes, or on a Dask
+cluster. Every chunk is a pure function of its arguments (its random streams come from the
+seed and its blocks, :mod:`survtrial.trial._rng`), so the results do not depend on where or in
+which order chunks run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from survtrial._errors import InputError
+
+EXECUTORS = ("local", "dask")
+
+
+def chunk_plan(replicates: int, chunk_blocks: int, block: int) -> list[tuple[int, int, int]]:
+    """(first block, blocks, replicates) of each chunk: whole blocks, the last one trimmed."""
+    n_blocks = -(-replicates // block)
+    return [
+        (b0, min(chunk_blocks, n_blocks - b0), min(chunk_blocks * block, replicates - b0 * block))
+        for b0 in range(0, n_blocks, chunk_blocks)
+    ]
+
+
+def map_chunks(
+    fn: Callable[..., Any],
+    calls: Sequence[tuple],
+    sizes: Sequence[int],
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """``[fn(*call) for call in calls]``, run side by side; ``progress(done)`` after each chunk
+    with the replicates finished (``sizes[i]`` per call). Ctrl-C cancels what has not started.
+
+    ``executor="local"``: ``workers`` processes (forkserver; in this process when 1, or when
+    processes cannot start, with a warning). ``"dask"``: a running scheduler at ``scheduler``,
+    else a ``LocalCluster`` of ``workers`` single-threaded processes.
+    """
+    if workers < 1:
+        raise InputError(f"workers: need at least 1, got {workers}")
+    if executor not in EXECUTORS:
+        raise InputError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
+    if scheduler is not None and executor != "dask":
+        raise InputError("scheduler: a scheduler address needs --executor dask")
+    results: list[Any] = [None] * len(calls)
+    done = 0
+
+    def finished(i: int, result: Any) -> None:
+        nonlocal done
+        results[i] = result
+        done += sizes[i]
+        if progress is not None:
+            progress(done)
+
+    if executor == "dask":
+        _dask(fn, calls, workers, scheduler, finished)
+    elif workers == 1 or len(calls) == 1:
+        for i, call in enumerate(calls):
+            finished(i, fn(*call))
+    else:
+        _processes(fn, calls, workers, finished, results)
+    return results
+
+
+def _processes(fn, calls, workers, finished, results) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # not fork: forking a process that runs threads (BLAS, the progress bar) can deadlock
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    try:
+        pool = ProcessPoolExecutor(min(workers, len(calls)), mp_context=context)
+        try:
+            futures = {pool.submit(fn, *call): i for i, call in enumerate(calls)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    except (OSError, NotImplementedError, BrokenProcessPool) as exc:
+        # no worker processes here (a sandbox, a killed worker): same results, in-process
+        warnings.warn(
+            f"worker processes failed ({exc}); running the remaining replicates here",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        for i, call in enumerate(calls):
+            if results[i] is None:
+                finished(i, fn(*call))
+
+
+def _dask(fn, calls, workers, scheduler, finished) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError(
+            "executor dask: dask.distributed is not installed (pip install 'survtrial[dask]')"
+        ) from None
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        where = scheduler or "a local cluster"
+        raise InputError(f"scheduler: cannot reach {where}: {exc}") from None
+    try:
+        futures = client.map(fn, *zip(*calls, strict=True), pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                finished(index[future.key], future.result())
+        except KeyboardInterrupt:
+            client.cancel(futures)
+            raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
