@@ -15,6 +15,7 @@ from survtrial.cli.analyze import analyze_command
 from survtrial.cli.design import design
 from survtrial.cli.reconstruct import reconstruct_command
 from survtrial.cli.reproduce import protocols_command, reproduce_command, run_command
+from survtrial.cli.simulate import simulate_command
 
 app = typer.Typer(
     name="survtrial",
@@ -30,6 +31,7 @@ app.command("run", cls=PlainHelpCommand)(run_command)
 app.command("protocols", cls=PlainHelpCommand)(protocols_command)
 app.command("reconstruct", cls=PlainHelpCommand)(reconstruct_command)
 app.command("analyze", cls=PlainHelpCommand)(analyze_command)
+app.command("simulate", cls=PlainHelpCommand)(simulate_command)
 
 
 def _version(value: bool) -> None:

@@ -39,7 +39,7 @@ ReplicatesOption = Annotated[
 ]
 
 
-def _protocol_text(name_or_path: str, builtin_only: bool) -> tuple[str, str, str]:
+def _protocol_text(name_or_path: str, builtin_only: bool = False) -> tuple[str, str, str]:
     """(TOML text, source label, name for the outputs)."""
     from survtrial.protocol import builtin_protocols, builtin_text
 

@@ -1,0 +1,73 @@
+"""`survtrial simulate`: parse, call :func:`survtrial.simulate.simulate`, write
+(:mod:`survtrial.report.simulation`) and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survtrial.cli._common import console, user_errors
+from survtrial.cli.reproduce import DEFAULT_WORKERS, VaryOption, WorkersOption, _protocol_text
+
+
+@user_errors
+def simulate_command(
+    protocol: Annotated[
+        str, typer.Argument(metavar="PROTOCOL", help="A protocol TOML file or a built-in name.")
+    ],
+    replicates: Annotated[
+        int, typer.Option("--replicates", metavar="N", help="Trials per scenario.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Random seed.")] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Output folder [default: <protocol id>-oc]."),
+    ] = None,
+    vary: VaryOption = None,
+    workers: WorkersOption = DEFAULT_WORKERS,
+    executor: Annotated[
+        str, typer.Option("--executor", metavar="local|dask", help="Where chunks run.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Dask scheduler (tcp://host:8786); without it, a local Dask cluster.",
+        ),
+    ] = None,
+) -> None:
+    """Operating characteristics of a protocol's design: power, stops by look, expectations."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from survtrial.protocol import parse_protocol
+    from survtrial.report.files import output_dir
+    from survtrial.report.simulation import print_simulation, write_simulation
+    from survtrial.simulate import simulate
+
+    text, source, name = _protocol_text(protocol, builtin_only=False)
+    trial_id = parse_protocol(text, source).trial.id
+    folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))
+    with Progress(
+        TextColumn("simulating trials"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("simulating", total=None)
+        sim = simulate(
+            text, source, name, replicates=replicates, seed=seed, vary=tuple(vary or ()),
+            workers=workers, executor=executor, scheduler=scheduler,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    written = write_simulation(sim, folder)
+    print_simulation(console(min_width=120), sim)
+    n = sim.replicates * len(sim.scenarios)
+    typer.echo(
+        f"{n} trials in {sim.elapsed_seconds:.1f} s ({n / max(sim.elapsed_seconds, 1e-9):,.0f} "
+        f"per second, {executor} executor, {workers} workers). Wrote {', '.join(written)} "
+        f"to {folder}/"
+    )

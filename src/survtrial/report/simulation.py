@@ -1,0 +1,187 @@
+"""The outputs of ``survtrial simulate``: operating_characteristics.json (each estimate with
+its Monte Carlo SE), replicates.parquet (one row per replicate, scenario and look), the printed
+table and, when one key is varied, a figure of the rejection probability against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from survtrial import __version__
+from survtrial._errors import InputError
+from survtrial.report import files
+from survtrial.report.jsonify import dumps, jsonable
+
+
+def _est(e) -> dict[str, Any]:
+    return {"estimate": e.estimate, "mc_se": e.mc_se}
+
+
+def scenario_json(c) -> dict[str, Any]:
+    return {
+        "scenario": c.scenario,
+        "replicates": c.replicates,
+        "rejection_probability": _est(c.rejection_probability),
+        "rejection_by_look": [{"look": lk.look, **_est(lk.rejection)} for lk in c.by_look],
+        "futility_probability": _est(c.futility_probability),
+        "futility_by_look": [{"look": lk.look, **_est(lk.futility)} for lk in c.by_look],
+        "early_stop_probability": _est(c.early_stop_probability),
+        "expected_events": _est(c.expected_events),
+        "expected_subjects": _est(c.expected_subjects),
+        "expected_duration_years": _est(c.expected_duration_years),
+        "hazard_ratio_at_stop": {
+            "mean": _est(c.hazard_ratio_at_stop_mean),
+            "median": _est(c.hazard_ratio_at_stop_median),
+        },
+        "analysis_time_years_by_look": [
+            {"look": lk.look, **_est(lk.analysis_time_years)} for lk in c.by_look
+        ],
+        "events_by_look": [{"look": lk.look, **_est(lk.events)} for lk in c.by_look],
+        "look_reached": [{"look": lk.look, **_est(lk.reached)} for lk in c.by_look],
+    }
+
+
+def document(sim) -> dict[str, Any]:
+    return jsonable(
+        {
+            "protocol": {"name": sim.protocol_name, "sha256": sim.protocol_sha256,
+                         "vary": list(sim.vary)},
+            "seed": sim.seed,
+            "version": __version__,
+            "replicates": sim.replicates,
+            "z_convention": "stratified log-rank z; negative favours the experimental arm; "
+                            "bounds are on -z",
+            "hazard_ratio_estimate": "exp(z (1 + r) / sqrt(r d)), r = allocation, d = events "
+                                     "(as rpact's getSimulationSurvival)",
+            "scenarios": [scenario_json(s.characteristics) for s in sim.scenarios],
+        }
+    )
+
+
+def replicates_table(sim):
+    """One row per scenario, replicate and look held (pyarrow table)."""
+    import pyarrow as pa
+
+    from survtrial.simulate.chunk import DECISIONS
+    from survtrial.units import DAYS_PER_YEAR
+
+    parts = []
+    for i, s in enumerate(sim.scenarios):
+        r = s.replicates
+        looks = [lk.name for lk in s.protocol.monitoring.looks]
+        n_looks = r.z.shape[1]
+        held = np.arange(n_looks)[None, :] <= r.stop_look[:, None]
+        rows, cols = np.nonzero(held)
+        start = s.protocol.accrual.start
+        decision = np.vectorize(DECISIONS.get, otypes=[object])(r.decision[rows, cols])
+        parts.append(
+            pa.table(
+                {
+                    "scenario": pa.array(np.full(rows.size, i), pa.int32()),
+                    "replicate": r.replicate[rows],
+                    "look": pa.array(np.array(looks, dtype=object)[cols], pa.string()),
+                    "look_index": pa.array(cols, pa.int32()),
+                    "date": pa.array(
+                        [start + np.timedelta64(int(d), "D").astype(object)
+                         for d in r.look_day[rows, cols]],
+                        pa.date32(),
+                    ),
+                    "years": r.look_day[rows, cols] / DAYS_PER_YEAR,
+                    "events": r.events[rows, cols].astype(np.int64),
+                    "information": r.information[rows, cols],
+                    "z": r.z[rows, cols],
+                    "efficacy_bound": r.efficacy_bound[rows, cols],
+                    "futility_bound": r.futility_bound[rows, cols],
+                    "decision": pa.array(decision, pa.string()),
+                    "hazard_ratio": r.hazard_ratio[rows, cols],
+                }
+            )
+        )
+    return pa.concat_tables(parts)
+
+
+def power_figure(sim, out_stem: Path) -> list[Path] | None:
+    """Rejection probability (with 95% MC intervals) against the one varied key."""
+    keys = {k for s in sim.scenarios for k in s.characteristics.scenario}
+    if len(keys) != 1:
+        return None
+    (key,) = keys
+    xs = [s.characteristics.scenario[key] for s in sim.scenarios]
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs):
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = np.array([s.characteristics.rejection_probability.estimate for s in sim.scenarios])
+    se = np.array([s.characteristics.rejection_probability.mc_se for s in sim.scenarios])
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.errorbar(xs, 100 * p, yerr=196 * se, marker="o", capsize=3, color="#1f5fa8")
+    ax.set_xlabel(key)
+    ax.set_ylabel("Rejection probability (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3, lw=0.5)
+    ax.set_title(f"{sim.protocol_name}: {sim.replicates} trials per point (95% MC intervals)",
+                 fontsize=9)
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def write_simulation(sim, out: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    out = files.output_dir(out)
+    files.write_text(out / "operating_characteristics.json", dumps(document(sim)), "--out")
+    try:
+        pq.write_table(replicates_table(sim), out / "replicates.parquet")
+    except OSError as exc:
+        raise InputError(f"--out: cannot write {out / 'replicates.parquet'}: {exc}") from None
+    written = ["operating_characteristics.json", "replicates.parquet"]
+    if power_figure(sim, out / "power") is not None:
+        written += ["power.png", "power.svg"]
+    return written
+
+
+def _cell(e, scale: float = 1.0, digits: int = 1) -> str:
+    if e.estimate is None:
+        return "-"
+    se = "" if e.mc_se is None else f" ({scale * e.mc_se:.{digits}f})"
+    return f"{scale * e.estimate:.{digits}f}{se}"
+
+
+def print_simulation(con, sim) -> None:
+    """The operating characteristics table (MC SEs in brackets), one row per scenario."""
+    from rich.table import Table
+
+    looks = [lk.look for lk in sim.scenarios[0].characteristics.by_look]
+    t = Table(title=f"{sim.protocol_name}: operating characteristics, {sim.replicates} "
+                    f"replicates per scenario, seed {sim.seed} (Monte Carlo SE)")
+    t.add_column("scenario", no_wrap=True)
+    t.add_column("reject %", justify="right")
+    for lk in looks:
+        t.add_column(f"at {lk} %", justify="right")
+    t.add_column("futility %", justify="right")
+    t.add_column("exp. events", justify="right")
+    t.add_column("exp. subjects", justify="right")
+    t.add_column("exp. years", justify="right")
+    t.add_column("HR at stop", justify="right")
+    for s in sim.scenarios:
+        c = s.characteristics
+        name = ", ".join(f"{k} = {v}" for k, v in c.scenario.items()) or "as in the protocol"
+        t.add_row(
+            name,
+            _cell(c.rejection_probability, 100),
+            *[_cell(lk.rejection, 100) for lk in c.by_look],
+            _cell(c.futility_probability, 100),
+            _cell(c.expected_events),
+            _cell(c.expected_subjects),
+            _cell(c.expected_duration_years, digits=2),
+            _cell(c.hazard_ratio_at_stop_median, digits=3),
+        )
+    con.print(t)

@@ -1,0 +1,94 @@
+"""One chunk of replicate trials reduced to what operating characteristics need.
+
+The trial runs with the same steps as every in-silico trial (:func:`survtrial.trial.
+simulate_batch`, :func:`survtrial.trial.monitor`): accrual, stratified randomization, competing
+outcomes and dropout, looks by events or date with bounds at the observed information. Kept per
+replicate and look: calendar day, events, information, z, efficacy bound, decision; per
+replicate: the stopping look, rejection, subjects randomized and events at the stop, and the
+hazard-ratio estimate at the stop. No ADaM, no figures, no full analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from survtrial.protocol import Protocol
+from survtrial.trial import cut_data, monitor, simulate_batch
+from survtrial.trial._rng import BLOCK, BlockStreams
+
+CONTINUE, EFFICACY, FUTILITY, NOT_REACHED = 0, 1, 2, -1
+DECISIONS = {CONTINUE: "continue", EFFICACY: "stop for efficacy", FUTILITY: "stop for futility",
+             NOT_REACHED: "not reached"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """Arrays over the chunk's replicates (R,) and looks (R, L)."""
+
+    replicate: np.ndarray  # (R,) replicate index
+    look_day: np.ndarray  # (R, L) calendar day of each look (from the start of accrual)
+    events: np.ndarray  # (R, L)
+    information: np.ndarray  # (R, L) events / planned events
+    z: np.ndarray  # (R, L) stratified log-rank z, negative favours the experimental arm
+    efficacy_bound: np.ndarray  # (R, L) on -z; NaN after the decision
+    futility_bound: np.ndarray  # (R, L) on -z; NaN where none
+    decision: np.ndarray  # (R, L) CONTINUE, EFFICACY, FUTILITY or NOT_REACHED
+    hazard_ratio: np.ndarray  # (R, L) from z and the events (rpact's estimate)
+    stop_look: np.ndarray  # (R,) index of the last look held
+    rejected: np.ndarray  # (R,) bool: an efficacy bound was crossed
+    subjects: np.ndarray  # (R,) randomized by the stopping look
+    stop_events: np.ndarray  # (R,) events at the stopping look
+
+
+def hazard_ratio_from_z(z: np.ndarray, events: np.ndarray, allocation: float) -> np.ndarray:
+    """exp(z (1 + r) / sqrt(r d)): the hazard ratio implied by a log-rank z on d events with
+    allocation r = experimental / control (Schoenfeld; rpact's ``getSimulationSurvival``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.exp(z * (1.0 + allocation) / np.sqrt(allocation * events))
+
+
+def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) -> ChunkResult:
+    """Replicates of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them)."""
+    streams = BlockStreams(seed, b0, nb, n_rep)
+    batch = simulate_batch(protocol, streams, np.arange(b0 * BLOCK, b0 * BLOCK + n_rep))
+    mon = monitor(batch)
+    r = np.arange(n_rep)
+    n_looks = mon.z.shape[1]
+    look = np.arange(n_looks)[None, :]
+    stop = mon.stop_look
+    sided = protocol.monitoring.sided
+    stat = -mon.z if sided == 1 else np.abs(mon.z)
+    crossed = stat >= mon.bound
+    futility_bound = getattr(mon, "futility_bound", np.full(mon.z.shape, np.nan))
+    for_futility = getattr(mon, "stopped_for_futility", np.zeros(n_rep, dtype=bool))
+    rejected = crossed[r, stop] & ~for_futility
+    decision = np.where(look < stop[:, None], CONTINUE, NOT_REACHED)
+    decision[r, stop] = np.where(rejected, EFFICACY, np.where(for_futility, FUTILITY, CONTINUE))
+    cd = cut_data(batch, mon.look_day[r, stop])
+    allocation = protocol.experimental.ratio / protocol.control.ratio
+    return ChunkResult(
+        replicate=batch.replicate_ids,
+        look_day=mon.look_day,
+        events=mon.events,
+        information=mon.information,
+        z=mon.z,
+        efficacy_bound=mon.bound,
+        futility_bound=futility_bound,
+        decision=decision,
+        hazard_ratio=hazard_ratio_from_z(mon.z, mon.events, allocation),
+        stop_look=stop,
+        rejected=rejected,
+        subjects=cd.in_data.sum(axis=1).astype(float),
+        stop_events=mon.events[r, stop],
+    )
+
+
+def concatenate(parts: list[ChunkResult]) -> ChunkResult:
+    return ChunkResult(
+        **{
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name in ChunkResult.__dataclass_fields__
+        }
+    )
