@@ -43,6 +43,20 @@ def test_same_results_for_any_executor_and_workers():
             np.testing.assert_array_equal(getattr(a.replicates, f), getattr(b.replicates, f))
 
 
+def test_the_same_trials_as_the_in_silico_trial():
+    """simulate runs the trial's own steps (adverse events left out, which are drawn last):
+    its looks equal run_trials' interim block replicate for replicate."""
+    from survtrial.protocol import load_builtin
+    from survtrial.trial import run_trials
+
+    run = run_trials(load_builtin("aall1731"), 32, seed=8)
+    sim = simulate(builtin_text("aall1731"), "a.toml", "aall1731", replicates=32, seed=8)
+    r = sim.scenarios[0].replicates
+    np.testing.assert_array_equal(r.events[:, 0], run.interim["events"])
+    np.testing.assert_array_equal(r.z[:, 0], run.interim["z"])
+    np.testing.assert_array_equal(r.stop_look, run.interim["stop_look"])
+
+
 def test_dask_gives_the_same_results():
     pytest.importorskip("distributed", reason="dask[distributed] is the optional 'dask' extra")
     args = dict(replicates=200, seed=9)

@@ -52,7 +52,8 @@ def hazard_ratio_from_z(z: np.ndarray, events: np.ndarray, allocation: float) ->
 def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) -> ChunkResult:
     """Replicates of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them)."""
     streams = BlockStreams(seed, b0, nb, n_rep)
-    batch = simulate_batch(protocol, streams, np.arange(b0 * BLOCK, b0 * BLOCK + n_rep))
+    ids = np.arange(b0 * BLOCK, b0 * BLOCK + n_rep)
+    batch = simulate_batch(protocol, streams, ids, with_adverse_events=False)
     mon = monitor(batch)
     r = np.arange(n_rep)
     n_looks = mon.z.shape[1]

@@ -21,7 +21,7 @@ from survtrial.simulate.chunk import ChunkResult, concatenate, simulate_chunk
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.executor import chunk_plan, map_chunks
 
-CHUNK_BLOCKS = 16  # 256 replicates a chunk: memory stays bounded at any replicate count
+CHUNK_BLOCKS = 4  # 64 replicates a chunk: memory stays bounded, arrays stay in cache
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,15 +29,25 @@ from survtrial.trial.summary import ReplicateCurves, summarize
 from survtrial.trial.treatment import treat
 
 
-def simulate_batch(p: Protocol, streams: BlockStreams, replicate_ids: np.ndarray) -> TrialBatch:
-    """Simulate ``streams.n`` trials of protocol ``p`` (the steps draw in this order)."""
+def simulate_batch(
+    p: Protocol,
+    streams: BlockStreams,
+    replicate_ids: np.ndarray,
+    with_adverse_events: bool = True,
+) -> TrialBatch:
+    """Simulate ``streams.n`` trials of protocol ``p`` (the steps draw in this order; adverse
+    events come last, so leaving them out, as operating characteristics may, changes no other
+    number)."""
     e = enrol(p, streams, capacity(p))
     arm = randomize(p, streams, e)
     tr = treat(p, streams, e, arm)
     o = outcomes(p, streams, arm, e.stratum, e.randomized)
-    occurs, onset = adverse_events(
-        p, streams, arm, e.stratum, e.rand_day, np.minimum(o.event_time, o.ltfu_time)
-    )
+    if with_adverse_events:
+        occurs, onset = adverse_events(
+            p, streams, arm, e.stratum, e.rand_day, np.minimum(o.event_time, o.ltfu_time)
+        )
+    else:
+        occurs, onset = np.zeros((*arm.shape, 0), dtype=bool), np.zeros((*arm.shape, 0))
     return TrialBatch(
         protocol=p,
         replicate_ids=replicate_ids,
