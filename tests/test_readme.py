@@ -154,3 +154,34 @@ def test_stated_tolerances_are_the_ones_the_tests_use():
         assert claim in head, claim
         assert tol in (ROOT / "tests" / test_file).read_text(encoding="utf-8"), (claim, test_file)
         assert tol in (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+
+
+def test_simulate_excerpt_is_what_the_command_gives(tmp_path):
+    """The README's `survtrial simulate aall1731 --replicates 1000 --seed 1` row."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from survtrial.cli import app
+
+    block = _blocks_after("## Operating characteristics of a design")[0]
+    row = next(line for line in block.splitlines() if line.startswith("│ as in the protocol"))
+    cells = [c.strip() for c in row.strip("│").split("│")][1:]
+    args = ["simulate", "aall1731", "--replicates", "1000", "--seed", "1", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    s = json.loads((tmp_path / "operating_characteristics.json").read_text())["scenarios"][0]
+
+    def shown(e: dict, scale: float = 1.0, digits: int = 1) -> str:
+        return f"{scale * e['estimate']:.{digits}f} ({scale * e['mc_se']:.{digits}f})"
+
+    expected = [
+        shown(s["rejection_probability"], 100),
+        *[shown(x, 100) for x in s["rejection_by_look"]],
+        shown(s["futility_probability"], 100),
+        shown(s["expected_events"]),
+        shown(s["expected_subjects"]),
+        shown(s["expected_duration_years"], digits=2),
+        shown(s["hazard_ratio_at_stop"]["median"], digits=3),
+    ]
+    assert cells == expected
