@@ -189,3 +189,29 @@ def test_a_varied_key_twice_is_refused():
     with pytest.raises(InputError, match="varied twice"):
         simulate(TWO_ARM, "t.toml", "t", replicates=10, seed=1,
                  vary=("monitoring.alpha=0.025", "monitoring.alpha=0.05"))
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    """SIGINT during a long run: one line, exit status 130, no traceback, no worker left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "oc"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "survtrial", "simulate", "two_arm_example", "--replicates",
+         "200000", "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    deadline = time.monotonic() + 120
+    while not out.exists() and time.monotonic() < deadline:  # the folder precedes the run
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["error: interrupted: stopped cleanly, nothing written"]
+    assert not (out / "operating_characteristics.json").exists()

@@ -55,6 +55,9 @@ def _is(exc: BaseException, name: str) -> bool:
     return any(cls.__name__ == name for cls in type(exc).__mro__)
 
 
+INTERRUPTED = 130
+
+
 def run() -> None:
     """The ``survtrial`` console script: every user error is one line on stderr, exit 2.
 
@@ -79,6 +82,8 @@ def run() -> None:
             sys.exit(2)
         if _is(exc, "Abort"):
             print("error: interrupted", file=sys.stderr)
-            sys.exit(130)
+            sys.exit(INTERRUPTED)
         raise
+    if code == INTERRUPTED:  # Typer turns Ctrl-C into exit status 130
+        print("error: interrupted: stopped cleanly, nothing written", file=sys.stderr)
     sys.exit(code if type(code) is int else 0)

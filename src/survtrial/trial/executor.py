@@ -67,6 +67,14 @@ def map_chunks(
     return results
 
 
+def _ignore_interrupts() -> None:
+    """In a worker process: Ctrl-C is the parent's to handle (it cancels the queue and waits
+    for the chunks that are running), so a worker never dies half-way through a chunk."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _processes(fn, calls, workers, finished, results) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -76,13 +84,15 @@ def _processes(fn, calls, workers, finished, results) -> None:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
     context = multiprocessing.get_context(method)
     try:
-        pool = ProcessPoolExecutor(min(workers, len(calls)), mp_context=context)
+        pool = ProcessPoolExecutor(
+            min(workers, len(calls)), mp_context=context, initializer=_ignore_interrupts
+        )
         try:
             futures = {pool.submit(fn, *call): i for i, call in enumerate(calls)}
             for future in as_completed(futures):
                 finished(futures[future], future.result())
         except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)  # the running chunks finish
             raise
         pool.shutdown()
     except (OSError, NotImplementedError, BrokenProcessPool) as exc:
