@@ -11,6 +11,7 @@ into the full dotted key and its line.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from itertools import pairwise
 from typing import Annotated, Any, Literal
@@ -295,6 +296,11 @@ class Monitoring(_Model):
     sided: Literal[1, 2] = 1
     alpha_spending: Literal["OF", "Pocock", "HSD", "KD"] = "OF"
     alpha_gamma: float | None = None
+    # futility by beta spending (rpact's typeBetaSpending); none when beta_spending is absent
+    beta_spending: Literal["OF", "Pocock", "HSD", "KD"] | None = None
+    beta_gamma: float | None = None
+    beta: Annotated[float, Field(gt=0, lt=1)] = 0.2  # the design's type II error
+    binding_futility: bool = False
     looks: list[Look] = Field(min_length=1)
     latest_final_date: dt.date
 
@@ -344,6 +350,36 @@ class Monitoring(_Model):
                         f"looks[{last_date[0]}]",
                     )
                 last_date = (i, look.date)
+        problems.raise_any()
+        return self
+
+    @model_validator(mode="after")
+    def _futility_has_what_it_needs(self) -> Monitoring:
+        """Beta spending as :func:`survtrial.design.group_sequential` accepts it."""
+        problems = _Problems()
+        family = self.beta_spending
+        if family is None:
+            if self.binding_futility:
+                problems.add("binding_futility", "needs beta_spending (no futility bound to bind)")
+            if self.beta_gamma is not None:
+                problems.add("beta_gamma", "applies to beta spending only: set beta_spending")
+        else:
+            if self.sided != 1:
+                problems.add(
+                    "beta_spending",
+                    "futility by beta spending needs a one-sided test (sided = 1)",
+                )
+            if self.beta >= 1 - self.alpha:
+                problems.add(
+                    "beta", f"must be below 1 - alpha = {1 - self.alpha:g}, got {self.beta:g}"
+                )
+            g = self.beta_gamma
+            if family in ("HSD", "KD") and g is None:
+                problems.add("beta_gamma", f"the {family} beta-spending family needs beta_gamma")
+            elif family == "HSD" and not -10.0 <= g <= 5.0:  # type: ignore[operator]
+                problems.add("beta_gamma", f"the HSD gamma must lie in [-10, 5], got {g:g}")
+            elif family == "KD" and not 0 < g < math.inf:  # type: ignore[operator]
+                problems.add("beta_gamma", f"the KD gamma must be positive and finite, got {g:g}")
         problems.raise_any()
         return self
 

@@ -1,7 +1,8 @@
 """Interim monitoring of simulated trials: the planned looks (by events or date), the stratified
-log-rank z at each, the efficacy bound recomputed at the observed information fraction
-(:func:`survtrial.design.group_sequential`, Lan-DeMets spending) and the committee's decision
-(stop at the first crossing; otherwise continue to the last look)."""
+log-rank z at each, the bounds recomputed at the observed information fraction
+(:func:`survtrial.design.group_sequential`: Lan-DeMets alpha spending and, when the protocol has
+``beta_spending``, futility by beta spending, binding or not) and the committee's decision
+(stop at the first crossing of either bound; otherwise continue to the last look)."""
 
 from __future__ import annotations
 
@@ -29,25 +30,93 @@ def _bounds(rates: tuple[float, ...], alpha: float, spending: str, gamma, sided:
     return tuple(float(x) for x in d.efficacy_bounds)
 
 
-def efficacy_bound(observed_rates: list[float], m) -> float:
-    """Efficacy z bound at the last of the observed information fractions.
+@lru_cache(maxsize=4096)
+def _futility_design(
+    rates: tuple[float, ...],
+    alpha: float,
+    spending: str,
+    gamma,
+    beta: float,
+    beta_spending: str,
+    beta_gamma,
+    binding: bool,
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(efficacy, futility) z bounds of the one-sided beta-spending design at ``rates``."""
+    from survtrial.design import group_sequential
+
+    d = group_sequential(
+        information_rates=list(rates),
+        alpha=alpha,
+        beta=beta,
+        alpha_spending=spending,
+        alpha_gamma=gamma,
+        beta_spending=beta_spending,
+        beta_gamma=beta_gamma,
+        binding_futility=binding,
+        sided=1,
+    )
+    return (
+        tuple(float(x) for x in d.efficacy_bounds),
+        tuple(float(x) for x in d.futility_bounds),
+    )
+
+
+def _plan(observed_rates) -> tuple[tuple[float, ...], bool]:
+    """The design's looks for an observed information path, and whether the last is final.
 
     The looks so far are at their observed fractions; one more look at information 1 is
     planned after them (unless the last observed fraction has reached 1: then it is final).
+    Earlier looks with no more information than the one before (or than the current) drop out.
     """
-    rates = [min(max(r, 1e-6), 1.0) for r in observed_rates]
+    rates = [min(max(float(r), 1e-6), 1.0) for r in observed_rates]
     final = rates[-1] >= 1.0
     kept: list[float] = []
     for r in rates[:-1]:
         if r < rates[-1] and (not kept or r > kept[-1]):
             kept.append(round(r, 6))
     plan = (*kept, 1.0) if final else (*kept, round(rates[-1], 6), 1.0)
-    bounds = _bounds(plan, m.alpha, m.alpha_spending, m.alpha_gamma, m.sided)
-    return bounds[-1] if final else bounds[-2]
+    return plan, final
+
+
+def look_bounds(observed_rates: list[float], m) -> tuple[float, float]:
+    """Efficacy and futility z bounds (on ``-z``) at the last of the observed fractions.
+
+    Both are those of :func:`survtrial.design.group_sequential` for the design whose looks
+    are the observed path (see :func:`_plan`), with the protocol's ``monitoring`` settings
+    ``m``: beta spending (rpact's ``typeBetaSpending``, the drift found from ``beta`` as rpact's
+    ``getDesignGroupSequential`` finds it) and, with ``binding_futility``, efficacy bounds that
+    assume the futility bounds are obeyed (non-binding: the efficacy bounds ignore them).
+    The futility bound is ``-inf`` where there is none: no beta spending, or a final look.
+    """
+    plan, final = _plan(observed_rates)
+    args = (m.alpha, m.alpha_spending, m.alpha_gamma)
+    futility = (m.beta, m.beta_spending, m.beta_gamma, m.binding_futility)
+    if m.beta_spending is None or not m.binding_futility:
+        # non-binding: the efficacy bounds are those of the design without futility
+        eff = _bounds(plan, *args, m.sided)
+        c = eff[-1] if final else eff[-2]
+        if m.beta_spending is None or final:
+            return c, -np.inf
+        return c, _futility_design(plan, *args, *futility)[1][-1]
+    eff, fut = _futility_design(plan, *args, *futility)
+    return (eff[-1], -np.inf) if final else (eff[-2], fut[-1])
+
+
+def efficacy_bound(observed_rates: list[float], m) -> float:
+    """Efficacy z bound at the last of the observed information fractions (see
+    :func:`look_bounds`)."""
+    return look_bounds(observed_rates, m)[0]
 
 
 @dataclass(frozen=True, slots=True)
 class MonitoringResult:
+    """The monitoring of R replicate trials at their L planned looks.
+
+    Bounds are on ``-z`` (large favours the experimental arm); a replicate stops at the first
+    look where ``-z >= bound`` (efficacy) or, at an interim look, ``-z < futility_bound``
+    (futility); otherwise at the last look, where the decision is efficacy or not.
+    """
+
     look_names: list[str]
     look_day: np.ndarray  # (R, L)
     events: np.ndarray  # (R, L)
@@ -56,6 +125,24 @@ class MonitoringResult:
     bound: np.ndarray  # (R, L) efficacy bound on -z (NaN after the decision)
     stop_look: np.ndarray  # (R,) index of the look where the trial stopped (or the last)
     stopped_early: np.ndarray  # (R,) crossed an efficacy bound before the last look
+    # (R, L) futility bound on -z at interim looks; -inf where the spending gives none there
+    # (e.g. information already at the planned events); NaN at the last look, after the
+    # decision, and everywhere for a protocol without beta_spending
+    futility_bound: np.ndarray
+    stopped_for_futility: np.ndarray  # (R,) -z fell below the futility bound at an interim
+    rejected: np.ndarray  # (R,) crossed an efficacy bound at any look, the last included
+
+
+def decide(
+    neg_z: np.ndarray, efficacy: np.ndarray, futility: np.ndarray, sided: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The committee's decision at one look: (crosses the efficacy bound, stops for futility).
+
+    Efficacy when ``-z >= efficacy`` (``|z| >= efficacy`` two-sided); otherwise futility when
+    ``-z < futility``. A NaN statistic or bound decides nothing (the trial continues).
+    """
+    cross = (neg_z >= efficacy) if sided == 1 else (np.abs(neg_z) >= efficacy)
+    return cross, ~cross & (neg_z < futility)
 
 
 def _event_calendar_days(b: TrialBatch) -> np.ndarray:
@@ -70,14 +157,18 @@ def monitor(b: TrialBatch) -> MonitoringResult:
     latest = float(b.days(m.latest_final_date))
     cal = None
     n_looks = len(m.looks)
+    has_futility = m.beta_spending is not None
     look_day = np.zeros((r, n_looks))
     events = np.zeros((r, n_looks))
     info = np.zeros((r, n_looks))
     z = np.full((r, n_looks), np.nan)
     bound = np.full((r, n_looks), np.nan)
+    fbound = np.full((r, n_looks), np.nan)
     active = np.ones(r, dtype=bool)
     stop = np.full(r, n_looks - 1)
     early = np.zeros(r, dtype=bool)
+    futile = np.zeros(r, dtype=bool)
+    rejected = np.zeros(r, dtype=bool)
     prev = np.zeros(r)
     for k, look in enumerate(m.looks):
         if look.date is not None:
@@ -102,22 +193,42 @@ def monitor(b: TrialBatch) -> MonitoringResult:
         events[:, k] = cd.event.sum(axis=1)
         info[:, k] = events[:, k] / m.planned_events
         last = k == n_looks - 1
-        # the bound depends only on the observed information path: one computation per
-        # distinct path (rounded as efficacy_bound rounds), not per replicate
+        # the bounds depend only on the observed information path: one computation per
+        # distinct path (rounded as look_bounds rounds), not per replicate
         rates = np.round(info[:, : k + 1], 6)
         if last:
             rates[:, -1] = np.maximum(rates[:, -1], 1.0)
         paths, inverse = np.unique(rates[active], axis=0, return_inverse=True)
-        per_path = np.array([efficacy_bound(list(row), m) for row in paths])
+        inverse = np.ravel(inverse)
         c = np.full(r, np.nan)
-        c[active] = per_path[np.ravel(inverse)]
+        f = np.full(r, np.nan)
+        if has_futility and not last:
+            per_path = np.array([look_bounds(list(row), m) for row in paths]).reshape(-1, 2)
+            c[active] = per_path[inverse, 0]
+            f[active] = per_path[inverse, 1]
+        else:
+            c[active] = np.array([efficacy_bound(list(row), m) for row in paths])[inverse]
+        cross, stop_futile = decide(-z[:, k], c, f, m.sided)
+        cross &= active
+        stop_futile &= active
+        fbound[:, k] = f
         bound[:, k] = c
-        zk = -z[:, k]
-        cross = active & ((zk >= c) if m.sided == 1 else (np.abs(zk) >= c))
-        decided = active & (cross | last)
+        decided = active & (cross | stop_futile | last)
         stop[decided] = k
         early[decided] = cross[decided] & (not last)
+        rejected |= cross
+        futile |= stop_futile
         active &= ~decided
     return MonitoringResult(
-        [lk.name for lk in m.looks], look_day, events, info, z, bound, stop, early
+        look_names=[lk.name for lk in m.looks],
+        look_day=look_day,
+        events=events,
+        information=info,
+        z=z,
+        bound=bound,
+        stop_look=stop,
+        stopped_early=early,
+        futility_bound=fbound,
+        stopped_for_futility=futile,
+        rejected=rejected,
     )
