@@ -92,6 +92,20 @@ def test_rejections_by_look_add_up_and_expectations_are_consistent():
     assert 0 < c.expected_duration_years.estimate < 8
 
 
+def test_futility_stops_are_counted():
+    """Beta-spending futility (O'Brien-Fleming, non-binding) under no effect: many trials stop
+    for futility at the interim; the counts agree between the summary and the replicates."""
+    sim = simulate(TWO_ARM, "t.toml", "two_arm_example", replicates=400, seed=12,
+                   vary=(NULL, 'monitoring.beta_spending="OF"'))
+    c = sim.scenarios[0].characteristics
+    r = sim.scenarios[0].replicates
+    assert c.futility_probability.estimate == pytest.approx(np.mean(r.decision[:, 0] == 2))
+    assert 0.4 < c.by_look[0].futility.estimate < 0.9
+    assert c.by_look[1].futility.estimate == 0.0  # no futility stop at the final look
+    assert c.rejection_probability.estimate < 0.05
+    assert np.all(np.isnan(r.futility_bound[:, 1]))
+
+
 def test_monte_carlo_standard_errors_by_hand():
     flags = np.array([True, False, False, True, False])
     assert proportion(flags).mc_se == pytest.approx(math.sqrt(0.4 * 0.6 / 5))

@@ -59,12 +59,8 @@ def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) 
     n_looks = mon.z.shape[1]
     look = np.arange(n_looks)[None, :]
     stop = mon.stop_look
-    sided = protocol.monitoring.sided
-    stat = -mon.z if sided == 1 else np.abs(mon.z)
-    crossed = stat >= mon.bound
-    futility_bound = getattr(mon, "futility_bound", np.full(mon.z.shape, np.nan))
-    for_futility = getattr(mon, "stopped_for_futility", np.zeros(n_rep, dtype=bool))
-    rejected = crossed[r, stop] & ~for_futility
+    rejected = mon.rejected
+    for_futility = mon.stopped_for_futility
     decision = np.where(look < stop[:, None], CONTINUE, NOT_REACHED)
     decision[r, stop] = np.where(rejected, EFFICACY, np.where(for_futility, FUTILITY, CONTINUE))
     cd = cut_data(batch, mon.look_day[r, stop])
@@ -76,7 +72,7 @@ def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) 
         information=mon.information,
         z=mon.z,
         efficacy_bound=mon.bound,
-        futility_bound=futility_bound,
+        futility_bound=mon.futility_bound,
         decision=decision,
         hazard_ratio=hazard_ratio_from_z(mon.z, mon.events, allocation),
         stop_look=stop,

@@ -113,6 +113,7 @@ def _run_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep
         "z": mon.z[:, 0],
         "bound": mon.bound[:, 0],
         "stopped_at_first": (mon.stop_look == 0) & mon.stopped_early,
+        "futility_at_first": (mon.stop_look == 0) & mon.stopped_for_futility,
         "stop_look": mon.stop_look.astype(float),
     }
     first = None
