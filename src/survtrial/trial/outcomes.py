@@ -66,15 +66,14 @@ def piecewise_inverse_by_group(
     widths = np.diff(starts)
     cum = np.zeros(group_rates.shape)
     cum[:, 1:] = np.cumsum(group_rates[:, :-1] * widths, axis=-1)
-    t = np.empty(e.shape)
-    for g in range(group_rates.shape[0]):
-        m = group == g
-        eg = e[m]
-        j = np.searchsorted(cum[g], eg, side="right") - 1
-        r, c = group_rates[g, j], cum[g, j]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t[m] = np.where(r > 0, starts[j] + (eg - c) / r, np.inf)
-    return t
+    n_int = group_rates.shape[1]
+    j = np.zeros(e.shape, dtype=np.intp)  # the interval: how many later starts e has reached
+    for i in range(1, n_int):
+        j += e >= cum[:, i][group]
+    cell = group * n_int + j
+    r, c = group_rates.ravel()[cell], cum.ravel()[cell]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(r > 0, starts[j] + (e - c) / r, np.inf)
 
 
 @dataclass(frozen=True, slots=True)

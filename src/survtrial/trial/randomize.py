@@ -24,17 +24,19 @@ def permuted_block_sequences(
     pos = np.arange(bmax)
     # within a block of size s, the first s * ratio[0] / unit positions are control
     n_ctrl = size * ratio[0] // unit
-    base = (pos[None, None, None, :] >= n_ctrl[..., None]).astype(np.int8)
     keys = streams.random(n_cells, n_blocks, bmax)
     keys = np.where(pos[None, None, None, :] < size[..., None], keys, 2.0)
     order = np.argsort(keys, axis=-1, kind="stable")
-    arm = np.take_along_axis(base, order, axis=-1)
-    valid = np.take_along_axis(pos[None, None, None, :] < size[..., None], order, axis=-1)
-    arm = arm.reshape(r, n_cells, -1)
-    valid = valid.reshape(r, n_cells, -1)
-    # compact: valid entries first, in order
-    idx = np.argsort(~valid, axis=-1, kind="stable")
-    seq = np.take_along_axis(arm, idx, axis=-1)[..., :length]
+    # the unused positions (key 2) sort last, so after sorting the first ``size`` are the
+    # block's; the treatment at sorted place i is that of position order[i]
+    arm = (order >= n_ctrl[..., None]).astype(np.int8).reshape(r, n_cells, -1)
+    valid = (pos[None, None, None, :] < size[..., None]).reshape(r, n_cells, -1)
+    # compact: the block positions in order, the first ``length`` of them
+    place = np.cumsum(valid, axis=-1) - 1
+    keep = valid & (place < length)
+    seq = np.zeros((r, n_cells, length), dtype=np.int8)
+    i, c, _ = np.nonzero(keep)
+    seq[i, c, place[keep]] = arm[keep]
     return seq
 
 
