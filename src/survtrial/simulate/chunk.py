@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from survtrial.protocol import Protocol
-from survtrial.trial import cut_data, monitor, simulate_batch
+from survtrial.trial import monitor, simulate_batch
 from survtrial.trial._rng import BLOCK, BlockStreams
 
 CONTINUE, EFFICACY, FUTILITY, NOT_REACHED = 0, 1, 2, -1
@@ -63,7 +63,9 @@ def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) 
     for_futility = mon.stopped_for_futility
     decision = np.where(look < stop[:, None], CONTINUE, NOT_REACHED)
     decision[r, stop] = np.where(rejected, EFFICACY, np.where(for_futility, FUTILITY, CONTINUE))
-    cd = cut_data(batch, mon.look_day[r, stop])
+    stop_day = mon.look_day[r, stop]
+    # randomized by the stopping look (cut_data's in_data, without cutting the follow-up)
+    subjects = (batch.randomized & (batch.rand_day <= stop_day[:, None])).sum(axis=1)
     allocation = protocol.experimental.ratio / protocol.control.ratio
     return ChunkResult(
         replicate=batch.replicate_ids,
@@ -77,7 +79,7 @@ def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) 
         hazard_ratio=hazard_ratio_from_z(mon.z, mon.events, allocation),
         stop_look=stop,
         rejected=rejected,
-        subjects=cd.in_data.sum(axis=1).astype(float),
+        subjects=subjects.astype(float),
         stop_events=mon.events[r, stop],
     )
 
