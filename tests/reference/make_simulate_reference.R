@@ -18,9 +18,9 @@
 #
 # WHERE THE TWO MODELS DIFFER (none changes power or expected events by more than a fraction
 # of a Monte Carlo SE at survtrial's usual replicate counts, except where said)
-#  1. Accrual. rpact: deterministic, patient i enters at (i - 1) / 60 months (accrualTime = 0,
-#     accrualIntensity = 60, maxNumberOfSubjects = 1200; getData's numberOfSubjects is
-#     floor(60 t)). survtrial: a Poisson process at accrual.rate_per_month = 60 that stops at
+#  1. Accrual. rpact: deterministic, evenly spaced at 60 a month (accrualTime = 0,
+#     accrualIntensity = 60, maxNumberOfSubjects = 1200; getData's numberOfSubjects at an
+#     analysis at month t is floor(60 t)). survtrial: a Poisson process at accrual.rate_per_month = 60 that stops at
 #     accrual.target_randomized = 1200 (so accrual ends at about 20 +- 0.6 months). Same mean
 #     accrual curve; survtrial's analysis times, subjects at a look and study duration vary
 #     more from trial to trial, and E[min(N(t), 1200)] is slightly below min(60 t, 1200) near
@@ -66,7 +66,8 @@
 #
 # WHAT EACH FIXTURE HOLDS (per scenario; probabilities are over all iterations)
 #   overall_reject, reject_per_stage (per look, NOT cumulative), futility_per_stage (per look,
-#   the last always 0; all 0 here: no futility bound), early_stop: probabilities p, each with mc_se = sqrt(p (1 - p) / n).
+#   the last always 0; all 0 here: no futility bound), early_stop: probabilities p, each
+#   with mc_se = sqrt(p (1 - p) / n).
 #   expected_number_of_events, expected_number_of_subjects, study_duration_months (and _years):
 #   means over iterations of the value at the look where the trial stopped, computed from the
 #   per-iteration data getData(sim), with mc_se = sd / sqrt(n). They equal rpact's
