@@ -22,8 +22,9 @@
 #     accrualIntensity = 60, maxNumberOfSubjects = 1200; getData's numberOfSubjects at an
 #     analysis at month t is floor(60 t)). survtrial: a Poisson process at
 #     accrual.rate_per_month = 60 that stops at accrual.target_randomized = 1200 (so accrual
-#     ends at about 20 +- 0.6 months). Same mean accrual curve; survtrial's analysis times, subjects at a look and study duration vary
-#     more from trial to trial, and E[min(N(t), 1200)] is slightly below min(60 t, 1200) near
+#     ends at about 20 +- 0.6 months). Same mean accrual curve; survtrial's analysis times,
+#     subjects at a look and study duration vary more from trial to trial, and
+#     E[min(N(t), 1200)] is slightly below min(60 t, 1200) near
 #     the end of accrual. In a 10,000-trial check of the six scenarios with the survtrial.trial
 #     engine (enrol .. monitor), power, rejection by look, expected subjects, duration and the
 #     analysis times all agreed within 2 combined Monte Carlo SE; only expected events under
@@ -78,8 +79,9 @@
 #   figure is lower by 0.4 subjects in of_hr075, 1.6 of its SEs). Compare survtrial's
 #   expected_subjects (the mean at the stop) with expected_number_of_subjects; rpact's own
 #   figure is kept as rpact_expected_number_of_subjects. analysis_time_months,
-#   number_of_subjects and cumulative_events per look: means over the iterations that reached that look, with their
-#   mc_se = sd / sqrt(n_k), n_k = iterations_per_stage. hazard_ratio_estimate_lr_at_stop:
+#   number_of_subjects and cumulative_events per look: means over the iterations that
+#   reached that look, with their mc_se = sd / sqrt(n_k), n_k = iterations_per_stage.
+#   hazard_ratio_estimate_lr_at_stop:
 #   mean (with mc_se) and median of rpact's log-rank HR estimate at the stop (see 9).
 #   design: critical values, alpha spent and stage levels of getDesignGroupSequential.
 #   Estimates are {"estimate": x, "mc_se": s}, as in survtrial's operating_characteristics.json.
