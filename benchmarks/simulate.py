@@ -1,0 +1,505 @@
+"""Operating characteristics at scale: ``survtrial simulate`` against rpact's
+``getSimulationSurvival`` and a loop of lifelines calls, in trials per second, as whole processes.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/simulate.py [--scenario of_hr075]
+        [--replicates 100000] [--workers 2] [--skip-r] [--json OUT]
+
+Every tool runs the same rpact-comparable scenario: a protocol in
+tests/reference/fixtures/simulate/<scenario>.toml for survtrial, and the ``input`` section of
+the rpact fixture <scenario>.json next to it (written by
+tests/reference/make_simulate_reference.R) for rpact and the lifelines loop. Each tool is one
+child process, timed from outside (wall clock, and CPU time and peak RSS from ``os.wait4``):
+
+* rpact: ``Rscript`` that loads rpact, builds the design and runs ``getSimulationSurvival`` for
+  ``--replicates`` iterations (one core: rpact's simulation is single-threaded); a second
+  ``Rscript`` does the same without the simulation, so its wall time is rpact's start-up. Both
+  rates are shown: whole process, and net of start-up.
+* survtrial: ``python -m survtrial simulate TOML --replicates N --seed 1 --out DIR --workers W``.
+  Where this survtrial has no ``simulate`` command, that row is skipped with a message and
+  ``survtrial run TOML --replicates M --workers W`` (the full per-trial analysis and figures,
+  not the operating-characteristics path) is timed instead, labelled as a stand-in, on
+  ``--standin-replicates`` trials.
+* lifelines (when importable by ``--lifelines-python``): a hand-written Python loop per trial
+  (numpy data as rpact simulates them: deterministic uniform accrual, alternating arms,
+  exponential event and dropout times; the cut at the k-th event; ``logrank_test`` at each
+  look against the design's critical values) for ``--lifelines-trials`` trials.
+
+The table (Markdown, on stdout) gives trials per second and the ratios survtrial / rpact and
+survtrial / lifelines; the JSON (``--json``) every timing, command and version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "tests" / "reference" / "fixtures" / "simulate"
+SURVTRIAL = ["-m", "survtrial"]
+
+R_PROGRAM = """\
+suppressPackageStartupMessages(library(rpact))
+setLogLevel("DISABLED")
+design <- getDesignGroupSequential(informationRates = c({rates}), alpha = {alpha},
+                                   sided = 1, typeOfDesign = "{type}")
+if ({simulate}) {{
+  started <- proc.time()
+  sim <- getSimulationSurvival(
+    design, lambda2 = {lambda2}, hazardRatio = {hr}, directionUpper = FALSE,
+    plannedEvents = c({events}), accrualTime = 0, accrualIntensity = {intensity},
+    maxNumberOfSubjects = {subjects}, dropoutRate1 = {dropout}, dropoutRate2 = {dropout},
+    dropoutTime = {dropout_time}, allocation1 = 1, allocation2 = 1,
+    maxNumberOfIterations = {iterations}, seed = {seed}, longTimeSimulationAllowed = TRUE)
+  used <- proc.time() - started
+  cat(sprintf('{{"simulation_seconds": %.6f, "simulation_cpu_seconds": %.6f, "power": %.10g}}\\n',
+              used[["elapsed"]], used[["user.self"]] + used[["sys.self"]], sim$overallReject))
+}}
+cat(sprintf('{{"rpact": "%s", "r": "%s"}}\\n', packageVersion("rpact"), R.version.string))
+"""
+
+LIFELINES_LOOP = """\
+import json, sys, time
+import numpy as np
+from lifelines.statistics import logrank_test
+
+p = json.loads(sys.argv[1])
+rng = np.random.default_rng(p["seed"])
+n, hazard = p["subjects"], np.array([p["lambda2"], p["lambda1"]])  # per month
+entry = np.arange(n) / p["intensity"]  # deterministic uniform accrual, as rpact
+arm = np.arange(n) % 2  # alternating arms, as rpact (1: experimental)
+started, rejected = time.perf_counter(), 0
+for _ in range(p["trials"]):
+    t = rng.exponential(1.0, n) / hazard[arm]
+    c = rng.exponential(1.0, n) / p["dropout_hazard"] if p["dropout_hazard"] > 0 else np.inf
+    obs, ev = np.minimum(t, c), t <= c
+    calendar = np.sort(entry[ev] + obs[ev])
+    for events, bound in zip(p["events"], p["bounds"]):
+        cut = calendar[events - 1]
+        inside = entry <= cut
+        time_k = np.minimum(obs, cut - entry)[inside]
+        event_k = (ev & (entry + obs <= cut))[inside]
+        arm_k = arm[inside]
+        e1, e0 = arm_k == 1, arm_k == 0
+        res = logrank_test(time_k[e1], time_k[e0], event_k[e1], event_k[e0])
+        rate1 = event_k[e1].sum() / time_k[e1].sum()
+        rate0 = event_k[e0].sum() / time_k[e0].sum()
+        z = np.sqrt(res.test_statistic) * (1.0 if rate1 < rate0 else -1.0)
+        if z >= bound:
+            rejected += 1
+            break
+elapsed = time.perf_counter() - started
+print(json.dumps({"loop_seconds": elapsed, "power": rejected / p["trials"]}))
+"""
+
+
+def log(*parts: object) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> dict:
+    """Run ``cmd`` as a child process: wall seconds, CPU seconds, peak RSS, output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    return {
+        "command": cmd,
+        "rc": proc.returncode,
+        "wall_seconds": wall,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        # the largest single process of the tree (Linux reports kilobytes)
+        "peak_rss_mb": usage.ru_maxrss / 1024.0,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
+
+
+def startup_run(cmd: list[str], runs: int) -> dict:
+    """The fastest of ``runs`` runs of a start-up-only command (start-up times are noisy)."""
+    best = None
+    for _ in range(max(runs, 1)):
+        run = timed(cmd)
+        if run["rc"] != 0:
+            return run
+        if best is None or run["wall_seconds"] < best["wall_seconds"]:
+            best = run
+    return best
+
+
+def json_lines(text: str) -> dict:
+    """Merge the JSON objects printed one a line (other lines are ignored)."""
+    merged: dict = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            merged.update(json.loads(line))
+    return merged
+
+
+def load_scenario(name: str) -> tuple[Path, dict]:
+    toml, fixture = SCENARIOS / f"{name}.toml", SCENARIOS / f"{name}.json"
+    if not toml.exists() or not fixture.exists():
+        known = sorted(p.stem for p in SCENARIOS.glob("*.toml"))
+        raise SystemExit(f"error: unknown scenario {name!r}; known: {', '.join(known)}")
+    return toml, json.loads(fixture.read_text())
+
+
+def failed(run: dict, what: str) -> bool:
+    if run["rc"] != 0:
+        log(f"  {what} failed (exit {run['rc']}):\n{run['stderr'][-2000:]}")
+        return True
+    return False
+
+
+def rpact_rows(fixture: dict, replicates: int, rscript: str, startup_runs: int) -> list[dict]:
+    x = fixture["input"]
+    values = {
+        "rates": ", ".join(repr(r) for r in x["information_rates"]),
+        "alpha": x["alpha"],
+        "type": x["type_of_design"],
+        "lambda2": repr(x["lambda2_per_month"]),
+        "hr": x["hazard_ratio"],
+        "events": ", ".join(str(e) for e in x["planned_events"]),
+        "intensity": x["accrual_intensity_per_month"],
+        "subjects": x["max_number_of_subjects"],
+        "dropout": x["dropout_rate"],
+        "dropout_time": x["dropout_time_months"],
+        "iterations": replicates,
+        "seed": x["seed"],
+    }
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {}
+        for simulate in (False, True):
+            script = Path(tmp) / f"rpact_{simulate}.R"
+            script.write_text(R_PROGRAM.format(simulate="TRUE" if simulate else "FALSE", **values))
+            log(f"  rpact: Rscript {'with' if simulate else 'without'} the simulation ...")
+            cmd = [rscript, "--vanilla", str(script)]
+            runs[simulate] = timed(cmd) if simulate else startup_run(cmd, startup_runs)
+        if failed(runs[False], "Rscript (start-up)") or failed(runs[True], "Rscript"):
+            return rows
+    startup, full = runs[False], runs[True]
+    info = json_lines(full["stdout"])
+    net = full["wall_seconds"] - startup["wall_seconds"]
+    rows.append(
+        {
+            "tool": "rpact getSimulationSurvival",
+            "label": f"rpact {info.get('rpact', '?')} getSimulationSurvival (1 core)",
+            "trials": replicates,
+            "workers": 1,
+            "wall_seconds": full["wall_seconds"],
+            "startup_seconds": startup["wall_seconds"],
+            "trials_per_second": replicates / full["wall_seconds"],
+            "trials_per_second_net": replicates / net if net > 0 else None,
+            "trials_per_second_alone": replicates / info["simulation_seconds"],
+            "trials_per_cpu_second_alone": replicates / info["simulation_cpu_seconds"],
+            "cpu_seconds": full["cpu_seconds"],
+            "peak_rss_mb": full["peak_rss_mb"],
+            "power": info.get("power"),
+            "versions": {"rpact": info.get("rpact"), "r": info.get("r")},
+            "runs": {"startup": strip(startup), "simulation": strip(full)},
+        }
+    )
+    return rows
+
+
+def strip(run: dict) -> dict:
+    """A run for the JSON: the output tails only."""
+    return {**run, "stdout": run["stdout"][-2000:], "stderr": run["stderr"][-2000:]}
+
+
+def has_simulate(python: str) -> bool:
+    probe = timed([python, *SURVTRIAL, "simulate", "--help"])
+    return probe["rc"] == 0
+
+
+def survtrial_version(python: str) -> dict:
+    code = "import survtrial; print(survtrial.__version__); print(survtrial.__file__)"
+    run = timed([python, "-c", code])
+    lines = run["stdout"].split()
+    return {"version": lines[0], "path": lines[1]} if run["rc"] == 0 and len(lines) == 2 else {}
+
+
+def simulate_power(out_dir: Path) -> float | None:
+    try:
+        oc = json.loads((out_dir / "operating_characteristics.json").read_text())
+        return float(oc["scenarios"][0]["rejection_probability"]["estimate"])
+    except (OSError, KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def survtrial_rows(toml: Path, args) -> list[dict]:
+    python = args.python
+    rows = []
+    startup = startup_run([python, *SURVTRIAL, "--version"], args.startup_runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        workers = str(args.workers)
+        if has_simulate(python):
+            n = args.replicates
+            cmd = [
+                python,
+                *SURVTRIAL,
+                "simulate",
+                str(toml),
+                "--replicates",
+                str(n),
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--workers",
+                workers,
+            ]
+            tool, label = "survtrial simulate", f"survtrial simulate ({args.workers} workers)"
+        else:
+            log(
+                "  survtrial simulate: not in this survtrial (`python -m survtrial simulate "
+                "--help` failed); that row is skipped. Timing the stand-in `survtrial run` "
+                f"on {args.standin_replicates} trials instead."
+            )
+            n = args.standin_replicates
+            cmd = [
+                python,
+                *SURVTRIAL,
+                "run",
+                str(toml),
+                "--replicates",
+                str(n),
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--workers",
+                workers,
+            ]
+            tool = "survtrial run (stand-in)"
+            label = f"STAND-IN survtrial run, not simulate ({args.workers} workers)"
+        log(f"  {tool}: {n} trials ...")
+        run = timed(cmd, cwd=Path(tmp))
+        if failed(run, tool):
+            return rows
+        power = simulate_power(out) if tool == "survtrial simulate" else None
+    net = run["wall_seconds"] - startup["wall_seconds"]
+    rows.append(
+        {
+            "tool": tool,
+            "label": label,
+            "trials": n,
+            "workers": args.workers,
+            "wall_seconds": run["wall_seconds"],
+            "startup_seconds": startup["wall_seconds"] if startup["rc"] == 0 else None,
+            "trials_per_second": n / run["wall_seconds"],
+            "trials_per_second_net": n / net if startup["rc"] == 0 and net > 0 else None,
+            "cpu_seconds": run["cpu_seconds"],
+            "peak_rss_mb": run["peak_rss_mb"],
+            "power": power,
+            "versions": survtrial_version(python),
+            "runs": {"startup": strip(startup), "simulation": strip(run)},
+        }
+    )
+    return rows
+
+
+def lifelines_rows(fixture: dict, args) -> list[dict]:
+    python = args.lifelines_python
+    probe = timed([python, "-c", "import lifelines; print(lifelines.__version__)"])
+    if probe["rc"] != 0:
+        log(f"  lifelines: not importable by {python}; that row is skipped.")
+        return []
+    x = fixture["input"]
+    params = {
+        "seed": 1,
+        "trials": args.lifelines_trials,
+        "subjects": x["max_number_of_subjects"],
+        "intensity": x["accrual_intensity_per_month"],
+        "lambda2": x["lambda2_per_month"],
+        "lambda1": x["lambda1_per_month"],
+        "dropout_hazard": x["dropout_hazard_per_year"] / 12.0,  # per month
+        "events": x["planned_events"],
+        "bounds": fixture["design"]["critical_values"],
+    }
+    log(f"  lifelines loop: {args.lifelines_trials} trials ...")
+    run = timed([python, "-c", LIFELINES_LOOP, json.dumps(params)])
+    if failed(run, "lifelines loop"):
+        return []
+    info = json_lines(run["stdout"])
+    n = args.lifelines_trials
+    return [
+        {
+            "tool": "lifelines loop",
+            "label": f"lifelines {probe['stdout'].strip()} loop of logrank_test (1 core)",
+            "trials": n,
+            "workers": 1,
+            "wall_seconds": run["wall_seconds"],
+            "startup_seconds": None,
+            "trials_per_second": n / run["wall_seconds"],
+            "trials_per_second_net": None,
+            "trials_per_second_alone": n / info["loop_seconds"],
+            "cpu_seconds": run["cpu_seconds"],
+            "peak_rss_mb": run["peak_rss_mb"],
+            "power": info.get("power"),
+            "versions": {"lifelines": probe["stdout"].strip()},
+            "runs": {"simulation": strip(run)},
+        }
+    ]
+
+
+def fmt(x: float | None, spec: str) -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def ratios(rows: list[dict]) -> list[dict]:
+    """survtrial's rate over each peer's: whole process over whole process, and survtrial's
+    whole process over the peer's simulation alone (timed inside it: its most favourable
+    figure)."""
+    ours = next((r for r in rows if r["tool"].startswith("survtrial")), None)
+    if ours is None:
+        return []
+    out = []
+    for peer in rows:
+        if peer is ours or peer["tool"].startswith("survtrial"):
+            continue
+        out.append(
+            {
+                "survtrial": ours["label"],
+                "peer": peer["label"],
+                "whole_process": ours["trials_per_second"] / peer["trials_per_second"],
+                "peer_simulation_alone": (
+                    ours["trials_per_second"] / peer["trials_per_second_alone"]
+                    if peer.get("trials_per_second_alone")
+                    else None
+                ),
+            }
+        )
+    return out
+
+
+def print_table(scenario: str, fixture: dict, rows: list[dict], rel: list[dict]) -> None:
+    print(
+        f"\n### Scenario `{scenario}` (rpact fixture power "
+        f"{fixture['overall_reject']['estimate']:.4f} over {fixture['iterations']} iterations)\n"
+    )
+    print(
+        "| tool | trials | wall s | start-up s | trials/s (whole process) "
+        "| trials/s (net of start-up) | trials/s (simulation alone) | CPU s | peak RSS MB | power |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['label']} | {r['trials']} | {r['wall_seconds']:.2f} "
+            f"| {fmt(r['startup_seconds'], '.2f')} | {r['trials_per_second']:,.0f} "
+            f"| {fmt(r['trials_per_second_net'], ',.0f')} "
+            f"| {fmt(r.get('trials_per_second_alone'), ',.0f')} | {r['cpu_seconds']:.1f} "
+            f"| {r['peak_rss_mb']:.0f} | {fmt(r['power'], '.4f')} |"
+        )
+    for r in rows:
+        if "trials_per_cpu_second_alone" in r:
+            print(
+                f"\n{r['label']}: getSimulationSurvival alone (`proc.time()` around it) ran "
+                f"{r['trials_per_cpu_second_alone']:,.0f} trials per CPU second."
+            )
+    if rel:
+        print("\n| survtrial / peer | whole process | peer's simulation alone |")
+        print("|---|---:|---:|")
+        for q in rel:
+            print(
+                f"| {q['survtrial']} / {q['peer']} | {q['whole_process']:.3g}x "
+                f"| {fmt(q['peer_simulation_alone'], '.3g')}x |"
+            )
+    else:
+        print("\n(no survtrial row: no ratios)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--scenario",
+        default="of_hr075",
+        help="scenario name(s), comma-separated (tests/reference/fixtures/simulate)",
+    )
+    ap.add_argument(
+        "--replicates",
+        type=int,
+        default=100_000,
+        help="trials for rpact and survtrial simulate (default 100000)",
+    )
+    ap.add_argument("--workers", type=int, default=2, help="survtrial worker processes")
+    ap.add_argument(
+        "--standin-replicates",
+        type=int,
+        default=200,
+        help="trials for the `survtrial run` stand-in (default 200)",
+    )
+    ap.add_argument(
+        "--lifelines-trials",
+        type=int,
+        default=100,
+        help="trials for the lifelines loop (default 100)",
+    )
+    ap.add_argument(
+        "--startup-runs", type=int, default=3, help="start-up runs; the fastest is used"
+    )
+    ap.add_argument("--skip-r", action="store_true", help="no rpact row")
+    ap.add_argument("--skip-lifelines", action="store_true", help="no lifelines row")
+    ap.add_argument("--rscript", default=shutil.which("Rscript") or "Rscript")
+    ap.add_argument("--python", default=sys.executable, help="interpreter for survtrial")
+    ap.add_argument(
+        "--lifelines-python", default=sys.executable, help="interpreter for the lifelines loop"
+    )
+    ap.add_argument("--json", type=Path, help="write every timing here")
+    args = ap.parse_args(argv)
+    if args.replicates < 1 or args.standin_replicates < 1 or args.lifelines_trials < 1:
+        ap.error("replicate and trial counts must be at least 1")
+
+    report = {
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "replicates": args.replicates,
+        "workers": args.workers,
+        "scenarios": {},
+    }
+    for scenario in [s.strip() for s in args.scenario.split(",") if s.strip()]:
+        toml, fixture = load_scenario(scenario)
+        log(f"scenario {scenario}:")
+        rows: list[dict] = []
+        if args.skip_r:
+            log("  rpact: skipped (--skip-r)")
+        elif shutil.which(args.rscript) is None:
+            log(f"  rpact: {args.rscript} not found; that row is skipped")
+        else:
+            rows += rpact_rows(fixture, args.replicates, args.rscript, args.startup_runs)
+        rows += survtrial_rows(toml, args)
+        if not args.skip_lifelines:
+            rows += lifelines_rows(fixture, args)
+        rel = ratios(rows)
+        print_table(scenario, fixture, rows, rel)
+        report["scenarios"][scenario] = {
+            "protocol": str(toml.relative_to(ROOT)),
+            "rows": rows,
+            "ratios": rel,
+        }
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+        log(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
