@@ -60,8 +60,21 @@ def test_rejection_by_look(pair):
 
 
 def test_expected_events_and_subjects(pair):
+    """Expected events: a look is on the calendar day of its k-th event and every event of
+    that day counts (whole days), so survtrial's looks hold a few tenths of an event more than
+    planned; rpact cuts at exactly k. That excess, measured on survtrial's own replicates, is
+    allowed on top of 3 MC SEs (under HR 1 it is about 0.5 events, 4 rpact SEs)."""
     ref, c = pair
-    _agree(c.expected_events, ref["expected_number_of_events"], "expected events")
+    reached = [lk.reached.estimate for lk in c.by_look] + [0.0]
+    stop_at = [reached[k] - reached[k + 1] for k in range(len(c.by_look))]
+    planned_at_stop = sum(
+        e * p for e, p in zip(ref["input"]["planned_events"], stop_at, strict=True)
+    )
+    excess = c.expected_events.estimate - planned_at_stop
+    assert 0 <= excess < 1.0, excess
+    se = math.sqrt(c.expected_events.mc_se**2 + ref["expected_number_of_events"]["mc_se"] ** 2)
+    gap = c.expected_events.estimate - ref["expected_number_of_events"]["estimate"]
+    assert -3 * se <= gap <= 3 * se + excess, (gap, se, excess)
     _agree(c.expected_subjects, ref["expected_number_of_subjects"], "expected subjects")
 
 
