@@ -32,13 +32,21 @@ class CutData:
     ae_in_data: np.ndarray  # (R, N, n_ae) AE with onset on or before the cutoff
 
 
-def cut_data(b: TrialBatch, cut_day: np.ndarray) -> CutData:
+def endpoint_at(b: TrialBatch, cut_day: np.ndarray):
+    """(in_data, censoring time, event, time) of the endpoint at the cutoff: what an interim
+    look needs, without the rest of :func:`cut_data` (the same arithmetic)."""
     c = np.asarray(cut_day, dtype=float).reshape(-1, 1)
     in_data = b.randomized & (b.rand_day <= c)
     potential = np.where(in_data, c - b.rand_day, 0.0)
     censor = np.minimum(potential, b.ltfu_time)
     ev = in_data & (b.event_time <= censor)
     time = np.where(in_data, np.where(ev, b.event_time, censor), 0.0)
+    return in_data, censor, ev, time
+
+
+def cut_data(b: TrialBatch, cut_day: np.ndarray) -> CutData:
+    c = np.asarray(cut_day, dtype=float).reshape(-1, 1)
+    in_data, censor, ev, time = endpoint_at(b, cut_day)
     cause = np.where(ev, b.event_type + 1, 0)
     dead = in_data & (b.death_time <= censor)
     os_time = np.where(in_data, np.where(dead, b.death_time, censor), 0.0)

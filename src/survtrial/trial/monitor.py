@@ -13,7 +13,7 @@ import numpy as np
 
 from survtrial.stats import batch as bs
 from survtrial.trial.batch import TrialBatch
-from survtrial.trial.cut import cut_data
+from survtrial.trial.cut import endpoint_at
 
 
 @lru_cache(maxsize=4096)
@@ -181,16 +181,16 @@ def monitor(b: TrialBatch) -> MonitoringResult:
         day = np.maximum(day, prev)
         prev = day
         look_day[:, k] = day
-        cd = cut_data(b, day)
+        in_data, _, event, time = endpoint_at(b, day)
         runs = bs.build_runs(
-            cd.event_time,
-            cd.event,
-            np.where(cd.in_data, b.stratum, -1),
+            time,
+            event.astype(np.int64),
+            np.where(in_data, b.stratum, -1),
             len(p.population.strata),
             arm=np.maximum(b.arm, 0),
         )
         z[:, k] = bs.logrank_z(runs)[0]
-        events[:, k] = cd.event.sum(axis=1)
+        events[:, k] = event.sum(axis=1)
         info[:, k] = events[:, k] / m.planned_events
         last = k == n_looks - 1
         # the bounds depend only on the observed information path: one computation per
