@@ -90,3 +90,16 @@ def test_rmst_cif_and_median(data):
             assert cif[r, g] == pytest.approx(ci.curves[(1, g)].estimate_at(400.0)[0], abs=1e-10)
             km = kaplan_meier(time[r][m & (arm[r] == g)], ev[r][m & (arm[r] == g)])
             assert med[r, g] == km.median().estimate
+
+
+def test_segment_time_order_is_lexsorts():
+    """The integer-key sort of whole-day times gives lexsort's order exactly (ties by index);
+    other times take lexsort itself."""
+    rng = np.random.default_rng(5)
+    seg = rng.integers(0, 40, 5000)
+    days = np.ceil(rng.exponential(200, 5000))  # many ties
+    for t in (days, days + rng.random(5000) / 3):
+        scale = float(t.max()) + 2.0
+        np.testing.assert_array_equal(
+            bs._segment_time_order(seg, t, scale), np.lexsort((t, seg))
+        )

@@ -90,6 +90,17 @@ class Runs:
         return np.minimum(idx, m - 1), valid
 
 
+def _segment_time_order(seg: np.ndarray, t: np.ndarray, scale: float) -> np.ndarray:
+    """The stable order by (segment, time): ``np.lexsort((t, seg))``. Whole-number times (days,
+    as the trial engine's) are sorted as one integer key ``seg * scale + t``, which gives the
+    same order (exact in int64) in about a third of the time."""
+    n_seg = int(seg.max(initial=0)) + 1
+    if t.size and n_seg * scale < 2.0**62 and np.array_equal(t, np.floor(t)):
+        key = seg.astype(np.int64) * int(scale) + t.astype(np.int64)
+        return np.argsort(key, kind="stable")
+    return np.lexsort((t, seg))
+
+
 def build_runs(
     time: np.ndarray,
     cause: np.ndarray,
@@ -107,7 +118,7 @@ def build_runs(
     g = (np.zeros_like(k) if arm is None else np.where(key >= 0, arm, 0)).ravel()
     n_arms = 1 if arm is None else 2
     scale = float(np.max(t, initial=0.0)) + 2.0
-    order = np.lexsort((t, seg))
+    order = _segment_time_order(seg, t, scale)
     seg, t, c, g = seg[order], t[order], c[order], g[order]
     new = np.r_[True, (seg[1:] != seg[:-1]) | (t[1:] != t[:-1])]
     run = np.cumsum(new) - 1
