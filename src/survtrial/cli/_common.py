@@ -3,9 +3,10 @@ command line that regenerates a result."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
@@ -49,6 +50,22 @@ def console(min_width: int = 110):
     from rich.console import Console
 
     return Console(width=max(Console().width, min_width))
+
+
+@contextlib.contextmanager
+def progress_bar(what: str = "simulating trials") -> Iterator[Callable[[int, int], None]]:
+    """A transient rich progress bar (done/total and time left); yields ``update(done, total)``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def command_line(ctx: typer.Context) -> str:

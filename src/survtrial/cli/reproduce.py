@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from survtrial._errors import InputError
-from survtrial.cli._common import console, user_errors
+from survtrial.cli._common import console, progress_bar, user_errors
 
 DEFAULT_WORKERS = os.cpu_count() or 1  # results do not depend on it
 
@@ -72,8 +72,6 @@ def _run(
     vary: list[str] | None,
     workers: int,
 ) -> None:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     from survtrial.io.adam import write_adam
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
@@ -85,18 +83,7 @@ def _run(
     # the folder is checked before the simulation, so that a bad --out fails at once
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-out"))
-    with Progress(
-        TextColumn("simulating trials"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulating", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar() as progress:
         rep = reproduce(
             text, source, name, seed=seed, replicates=replicates, vary=tuple(vary or ()),
             workers=workers, progress=progress,

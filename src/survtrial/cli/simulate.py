@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from survtrial.cli._common import console, user_errors
+from survtrial.cli._common import console, progress_bar, user_errors
 from survtrial.cli.reproduce import DEFAULT_WORKERS, VaryOption, WorkersOption, _protocol_text
 
 
@@ -40,8 +40,6 @@ def simulate_command(
     ] = None,
 ) -> None:
     """Operating characteristics of a protocol's design: power, stops by look, expectations."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
     from survtrial.report.simulation import print_simulation, write_simulation
@@ -50,18 +48,10 @@ def simulate_command(
     text, source, name = _protocol_text(protocol, builtin_only=False)
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))
-    with Progress(
-        TextColumn("simulating trials"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulating", total=None)
+    with progress_bar() as progress:
         sim = simulate(
             text, source, name, replicates=replicates, seed=seed, vary=tuple(vary or ()),
-            workers=workers, executor=executor, scheduler=scheduler,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            workers=workers, executor=executor, scheduler=scheduler, progress=progress,
         )
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)

@@ -90,52 +90,42 @@ def analysis_data(b: TrialBatch, cd: CutData, row: int = 0, endpoint: str = "") 
     p = b.protocol
     m = cd.in_data[row]
     arm = b.arm[row][m]
-    if endpoint == OVERALL_SURVIVAL:
-        return AnalysisData(
-            time_days=cd.os_time[row][m].astype(float),
-            event=cd.os_event[row][m],
-            arm=arm,
-            arm_labels=(p.control.name, p.experimental.name),
-            stratum=b.stratum[row][m],
-            stratum_labels=tuple(p.population.strata),
-            strata_columns=("STRATUM",),
-            cause=None,
-            cause_labels=(),
-            subject=None,
-            unit="days",
-            sources={"arms": "protocol", "strata": "protocol", "unit": "simulation"},
-            columns={},
-            files=(),
-            excluded=(),
-            param=OVERALL_SURVIVAL,
-            mode="simulated",
-        )
-    ids = np.flatnonzero(m)
-    occ = cd.ae_in_data[row][m]
-    terms = sorted({a.term for a in p.adverse_events})
-    pairs = []
-    for term in terms:
-        cols = [j for j, a in enumerate(p.adverse_events) if a.term == term]
-        who = np.flatnonzero(occ[:, cols].any(axis=1))
-        pairs.append(pd.DataFrame({"subject": ids[who], "term": term, "arm": arm[who]}))
-    ae = pd.concat(pairs, ignore_index=True) if pairs else None
-    return AnalysisData(
-        time_days=cd.event_time[row][m].astype(float),
-        event=cd.event[row][m],
+    common = dict(
         arm=arm,
         arm_labels=(p.control.name, p.experimental.name),
         stratum=b.stratum[row][m],
         stratum_labels=tuple(p.population.strata),
         strata_columns=("STRATUM",),
-        cause=cd.cause[row][m],
-        cause_labels=tuple(e.name for e in p.outcomes.event_types),
         subject=None,
         unit="days",
         sources={"arms": "protocol", "strata": "protocol", "unit": "simulation"},
         columns={},
         files=(),
         excluded=(),
-        adverse_events=ae,
-        param=p.analysis.endpoint,
         mode="simulated",
+    )
+    if endpoint == OVERALL_SURVIVAL:
+        return AnalysisData(
+            time_days=cd.os_time[row][m].astype(float),
+            event=cd.os_event[row][m],
+            cause=None,
+            cause_labels=(),
+            param=OVERALL_SURVIVAL,
+            **common,
+        )
+    ids = np.flatnonzero(m)
+    occ = cd.ae_in_data[row][m]
+    pairs = []
+    for term in sorted({a.term for a in p.adverse_events}):
+        cols = [j for j, a in enumerate(p.adverse_events) if a.term == term]
+        who = np.flatnonzero(occ[:, cols].any(axis=1))
+        pairs.append(pd.DataFrame({"subject": ids[who], "term": term, "arm": arm[who]}))
+    return AnalysisData(
+        time_days=cd.event_time[row][m].astype(float),
+        event=cd.event[row][m],
+        cause=cd.cause[row][m],
+        cause_labels=tuple(e.name for e in p.outcomes.event_types),
+        adverse_events=pd.concat(pairs, ignore_index=True) if pairs else None,
+        param=p.analysis.endpoint,
+        **common,
     )
