@@ -7,6 +7,7 @@ import contextlib
 import functools
 import shlex
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -124,3 +125,27 @@ class _PlainArgument(typer.core.TyperArgument):
     def _usage_display_name(self) -> str:
         name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
         return name + ("..." if self.nargs != 1 else "")
+
+
+def protocol_text(name_or_path: str, builtin_only: bool = False) -> tuple[str, str, str]:
+    """(TOML text, source label, name for the outputs)."""
+    from survtrial.protocol import builtin_protocols, builtin_text
+
+    known = builtin_protocols()
+    if name_or_path in known:
+        return builtin_text(name_or_path), f"{name_or_path}.toml", name_or_path
+    if builtin_only:
+        raise InputError(
+            f"protocol: {name_or_path!r} is not a built-in protocol; choose one of "
+            f"{', '.join(known)} (or use `survtrial run FILE.toml`)"
+        )
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise InputError(
+            f"protocol: {name_or_path!r} is neither a built-in protocol "
+            f"({', '.join(known)}) nor a file"
+        )
+    try:
+        return path.read_text(encoding="utf-8"), path.name, path.name
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"protocol: cannot read {path}: {exc}") from None

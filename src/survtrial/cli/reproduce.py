@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from survtrial._errors import InputError
-from survtrial.cli._common import console, progress_bar, user_errors
+from survtrial.cli._common import console, progress_bar, protocol_text, user_errors
 
 DEFAULT_WORKERS = os.cpu_count() or 1  # results do not depend on it
 
@@ -39,30 +38,6 @@ ReplicatesOption = Annotated[
 ]
 
 
-def _protocol_text(name_or_path: str, builtin_only: bool = False) -> tuple[str, str, str]:
-    """(TOML text, source label, name for the outputs)."""
-    from survtrial.protocol import builtin_protocols, builtin_text
-
-    known = builtin_protocols()
-    if name_or_path in known:
-        return builtin_text(name_or_path), f"{name_or_path}.toml", name_or_path
-    if builtin_only:
-        raise InputError(
-            f"protocol: {name_or_path!r} is not a built-in protocol; choose one of "
-            f"{', '.join(known)} (or use `survtrial run FILE.toml`)"
-        )
-    path = Path(name_or_path)
-    if not path.is_file():
-        raise InputError(
-            f"protocol: {name_or_path!r} is neither a built-in protocol "
-            f"({', '.join(known)}) nor a file"
-        )
-    try:
-        return path.read_text(encoding="utf-8"), path.name, path.name
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"protocol: cannot read {path}: {exc}") from None
-
-
 def _run(
     protocol: str,
     builtin_only: bool,
@@ -79,7 +54,7 @@ def _run(
     from survtrial.reproduce import reproduce
     from survtrial.trial import cut_data
 
-    text, source, name = _protocol_text(protocol, builtin_only)
+    text, source, name = protocol_text(protocol, builtin_only)
     # the folder is checked before the simulation, so that a bad --out fails at once
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-out"))

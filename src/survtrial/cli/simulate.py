@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from survtrial.cli._common import console, progress_bar, user_errors
-from survtrial.cli.reproduce import DEFAULT_WORKERS, VaryOption, WorkersOption, _protocol_text
+from survtrial.cli._common import console, progress_bar, protocol_text, user_errors
+from survtrial.cli.reproduce import DEFAULT_WORKERS, VaryOption, WorkersOption
 
 
 @user_errors
@@ -45,7 +45,7 @@ def simulate_command(
     from survtrial.report.simulation import print_simulation, write_simulation
     from survtrial.simulate import simulate
 
-    text, source, name = _protocol_text(protocol, builtin_only=False)
+    text, source, name = protocol_text(protocol)
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))
     with progress_bar() as progress:
