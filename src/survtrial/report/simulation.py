@@ -75,7 +75,9 @@ def replicates_table(sim):
         held = np.arange(n_looks)[None, :] <= r.stop_look[:, None]
         rows, cols = np.nonzero(held)
         start = s.protocol.accrual.start
-        decision = np.vectorize(DECISIONS.get, otypes=[object])(r.decision[rows, cols])
+        codes = np.array(sorted(DECISIONS))
+        names = np.array([DECISIONS[c] for c in codes], dtype=object)
+        decision = names[np.searchsorted(codes, r.decision[rows, cols])]
         parts.append(
             pa.table(
                 {
@@ -84,8 +86,8 @@ def replicates_table(sim):
                     "look": pa.array(np.array(looks, dtype=object)[cols], pa.string()),
                     "look_index": pa.array(cols, pa.int32()),
                     "date": pa.array(
-                        [start + np.timedelta64(int(d), "D").astype(object)
-                         for d in r.look_day[rows, cols]],
+                        np.datetime64(start, "D")
+                        + r.look_day[rows, cols].astype(np.int64).astype("timedelta64[D]"),
                         pa.date32(),
                     ),
                     "years": r.look_day[rows, cols] / DAYS_PER_YEAR,
