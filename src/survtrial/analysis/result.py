@@ -85,11 +85,24 @@ class CoxSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class HeterogeneityTest:
+    """Cochran's Q across strata of the per-stratum Cox log hazard ratios b_i (SE s_i):
+    Q = sum w_i (b_i - b)^2, w_i = 1 / s_i^2, b = sum w_i b_i / sum w_i; chi-square on k - 1 df
+    (a test of treatment-by-stratum interaction; Cochran, Biometrics 1954)."""
+
+    statistic: float | None
+    df: int
+    pvalue: float | None
+    strata_used: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CoxSection:
     overall: CoxSummary
     overall_stratified: bool
     by_stratum: Mapping[str, CoxSummary]
     hazard_ratio_of: str
+    heterogeneity: HeterogeneityTest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +164,8 @@ class CompetingSection:
     causes: Mapping[str, CauseIncidence]
     gray_stratified: bool
     gray_error: str | None = None
+    # (cause k, 1-based as cause_labels; arm 0/1) -> survtrial.stats IncidenceCurve
+    curves: Any = field(default=None, metadata=HIDDEN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

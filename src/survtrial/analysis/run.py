@@ -32,6 +32,7 @@ from survtrial.analysis.result import (
     CompetingSection,
     CoxSection,
     CoxSummary,
+    HeterogeneityTest,
     KaplanMeierSection,
     LogrankSummary,
     MilestoneArm,
@@ -178,7 +179,27 @@ def _cox_section(d: AnalysisData, level: float, strat: bool) -> CoxSection:
         overall_stratified=strat,
         by_stratum=by_stratum,
         hazard_ratio_of=f"{d.arm_labels[1]} vs {d.arm_labels[0]}",
+        heterogeneity=heterogeneity(by_stratum) if strat else None,
     )
+
+
+def heterogeneity(by_stratum: dict[str, CoxSummary]) -> HeterogeneityTest:
+    """Cochran's Q over the strata whose hazard ratio is estimable (see HeterogeneityTest)."""
+    from scipy.special import chdtrc
+
+    used = [
+        (st, c.coef, c.std_err)
+        for st, c in by_stratum.items()
+        if c.coef is not None and c.std_err is not None and c.std_err > 0
+    ]
+    if len(used) < 2:
+        return HeterogeneityTest(None, 0, None, tuple(st for st, _, _ in used))
+    b = np.array([u[1] for u in used])
+    w = 1.0 / np.array([u[2] for u in used]) ** 2
+    pooled = float((w * b).sum() / w.sum())
+    q = float((w * (b - pooled) ** 2).sum())
+    df = len(used) - 1
+    return HeterogeneityTest(_f(q), df, _f(chdtrc(df, q)), tuple(st for st, _, _ in used))
 
 
 def _rmst(d: AnalysisData, s: AnalysisSettings) -> RmstSummary:
@@ -276,7 +297,9 @@ def _competing(d: AnalysisData, t_ms: float, level: float, strat: bool) -> Compe
             gray_pvalue=_f(gray.pvalue[k]) if tested else None,
             gray_df=int(gray.df[k]) if tested else None,
         )
-    return CompetingSection(t_ms, t_ms / DAYS_PER_YEAR, causes, strat, gray_error)
+    return CompetingSection(
+        t_ms, t_ms / DAYS_PER_YEAR, causes, strat, gray_error, curves=dict(ci.curves)
+    )
 
 
 def _adverse_events(d: AnalysisData, level: float) -> AdverseEventSection:

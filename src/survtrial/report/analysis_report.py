@@ -16,8 +16,8 @@ from survtrial import __version__
 from survtrial.analysis import AnalysisData, AnalysisResult, AnalysisSettings, headline
 from survtrial.report import files
 from survtrial.report.analysis_tables import Table, build_tables, write_csv, write_curves
-from survtrial.report.figures import analysis_km_figure
-from survtrial.report.html import render
+from survtrial.report.figures import analysis_km_figure, forest_figure, incidence_figure
+from survtrial.report.html import Figure, render
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 from survtrial.units import DAYS_PER_UNIT, DAYS_PER_YEAR
 
@@ -147,7 +147,15 @@ def write_analysis(
     write_curves(out / "km_curves.csv", res)
     written.append("km_curves.csv")
     if report:
-        analysis_km_figure(res, data.param or "Survival", out / "km")
+        endpoint = data.param or "Survival"
+        analysis_km_figure(res, endpoint, out / "km")
+        figures = [Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km")]
+        if res.cumulative_incidence is not None:
+            incidence_figure(res, out / "cif")
+            figures.append(Figure("Cumulative incidence by cause and arm", out / "cif"))
+        if res.cox.by_stratum:
+            forest_figure(res, out / "forest")
+            figures.append(Figure("Hazard ratios by stratum", out / "forest"))
         page = render(
             "analysis.html.j2",
             title=title,
@@ -156,8 +164,8 @@ def write_analysis(
             header=header,
             tables=tables,
             notes=notes,
-            figure="km.svg",
+            figures=[f.for_page() for f in figures],
         )
         files.write_text(out / "report.html", page, "--out")
-        written += ["report.html", "km.png", "km.svg"]
+        written += ["report.html", *[n for f in figures for n in f.files()]]
     return AnalysisOutputs(header, tables, notes, written, doc)

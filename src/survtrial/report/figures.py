@@ -35,6 +35,7 @@ class Curve:
     censor_x_years: np.ndarray | None = None
     censor_y_pct: np.ndarray | None = None
     dashed: bool = False
+    linestyle: str = ""  # a matplotlib line style; overrides ``dashed``
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ def km_figure(
     xmax_years: float,
     out_stem: Path,
     xlabel: str = "Years since randomization",
+    y_range: tuple[float, float] | None = None,
 ) -> list[Path]:
-    """Draw and save ``out_stem``.png (300 dpi) and .svg; return the paths."""
+    """Draw and save ``out_stem``.png (300 dpi) and .svg; return the paths. ``y_range`` None:
+    survival style, from below the lowest point drawn to 100%."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,7 +82,7 @@ def km_figure(
     grid = fig.add_gridspec(2, 1, height_ratios=[5.0, 0.45 + 0.25 * n_rows], hspace=0.32)
     ax = fig.add_subplot(grid[0])
     for c in curves:
-        ls = "--" if c.dashed else "-"
+        ls = c.linestyle or ("--" if c.dashed else "-")
         ax.step(c.x_years, c.y_pct, where="post", color=c.colour, ls=ls, lw=1.4, label=c.label)
         if c.band is not None:
             ax.fill_between(
@@ -96,12 +99,12 @@ def km_figure(
                 color=c.colour,
             )
     ax.set_xlim(0, xmax_years * 1.02)
-    ax.set_ylim(_y_floor(curves), 100.5)
+    ax.set_ylim(*(y_range or (_y_floor(curves), 100.5)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.25, lw=0.5)
-    ax.legend(fontsize=7.5, loc="lower left", frameon=False)
+    ax.legend(fontsize=7.5, loc="upper left" if y_range else "lower left", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     # numbers at risk: a panel of its own, sharing the x positions (years)
     tab = fig.add_subplot(grid[1], sharex=ax)
@@ -185,3 +188,112 @@ def analysis_km_figure(result, endpoint: str, out_stem: Path, ci_bands: bool = F
         out_stem=out_stem,
         xlabel="Years since start of follow-up",
     )
+
+
+def incidence_curves(result) -> list[Curve]:
+    """Cumulative incidence (percent) of each cause by arm, steps in years: one curve per cause
+    and arm (the arm's colour, a line style per cause)."""
+    ci = result.cumulative_incidence
+    styles = ("-", "--", ":", "-.")
+    curves = []
+    for k, cause in enumerate(ci.causes, start=1):
+        for i, arm in enumerate(result.arms):
+            key = (k, i)
+            if key not in ci.curves:
+                continue
+            f = ci.curves[key]
+            x = np.concatenate([[0.0], f.time, [f.max_time]])
+            y = np.concatenate([[0.0], f.estimate, [f.estimate[-1] if f.estimate.size else 0.0]])
+            curves.append(
+                Curve(
+                    label=f"{cause}: {arm}",
+                    colour=ARM_COLOURS[i % len(ARM_COLOURS)],
+                    x_years=x / DAYS_PER_YEAR,
+                    y_pct=100 * y,
+                    linestyle=styles[(k - 1) % len(styles)],
+                )
+            )
+    return curves
+
+
+def incidence_figure(result, out_stem: Path) -> list[Path]:
+    """Cumulative incidence by cause and arm (Aalen-Johansen, cmprsk's estimator)."""
+    curves = incidence_curves(result)
+    top = max((float(np.max(c.y_pct)) for c in curves), default=1.0)
+    xmax = max((float(c.x_years[-1]) for c in curves), default=1.0)
+    km = result.kaplan_meier
+    rows = [
+        AtRiskRow(a, ARM_COLOURS[i % len(ARM_COLOURS)], list(km.by_arm[a].n_at_risk.values()))
+        for i, a in enumerate(result.arms)
+    ]
+    return km_figure(
+        curves, km.at_risk_years, rows,
+        title="Cumulative incidence by cause and arm", ylabel="Cumulative incidence (%)",
+        xmax_years=xmax, out_stem=out_stem, xlabel="Years since start of follow-up",
+        y_range=(0.0, max(5.0, 5.0 * math.ceil(top * 1.1 / 5.0))),
+    )
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    label: str
+    hazard_ratio: float | None
+    low: float | None
+    high: float | None
+    n: int | None
+    events: int | None
+
+
+def forest_rows(result) -> list[ForestRow]:
+    """The overall hazard ratio and one row per stratum, as the analysis estimated them."""
+    cox = result.cox
+    name = "Overall (stratified)" if cox.overall_stratified else "Overall"
+    rows = [ForestRow(name, cox.overall.hazard_ratio, *cox.overall.ci, cox.overall.n,
+                      cox.overall.events)]
+    for st, c in cox.by_stratum.items():
+        rows.append(ForestRow(st, c.hazard_ratio, *c.ci, c.n, c.events))
+    return rows
+
+
+def forest_figure(result, out_stem: Path) -> list[Path]:
+    """Hazard ratios with their CIs (log scale), overall and by stratum, and the test of
+    heterogeneity across strata in the title."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = forest_rows(result)
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * len(rows)))
+    ys = np.arange(len(rows))[::-1]
+    for y, r in zip(ys, rows, strict=True):
+        if r.hazard_ratio is None:
+            continue
+        ax.plot([r.low, r.high], [y, y], color="#333", lw=1.2)
+        ax.plot([r.hazard_ratio], [y], "s" if y == ys[0] else "o", color="#1f5fa8",
+                markersize=7 if y == ys[0] else 5)
+        ax.text(1.02, y, f"{r.hazard_ratio:.2f} ({r.low:.2f}-{r.high:.2f})",
+                transform=ax.get_yaxis_transform(), va="center", fontsize=8)
+    ax.axvline(1.0, color="#999", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, NullFormatter, StrMethodFormatter
+
+    lo = min((r.low for r in rows if r.low), default=0.1)
+    hi = max((r.high for r in rows if r.high), default=1.0)
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10) if lo / 2 <= t <= max(hi, 1) * 2]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks(ys, [f"{r.label} (n = {r.n}, {r.events} events)" for r in rows], fontsize=8)
+    ax.set_xlabel(f"Hazard ratio, {result.cox.hazard_ratio_of} (log scale)")
+    h = result.cox.heterogeneity
+    title = "Hazard ratio by stratum"
+    if h is not None and h.pvalue is not None:
+        title += f": heterogeneity Q = {h.statistic:.2f} on {h.df} df, p = {h.pvalue:.3g}"
+    ax.set_title(title, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths

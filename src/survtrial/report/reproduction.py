@@ -16,7 +16,7 @@ from survtrial.analysis import headline, slug
 from survtrial.analysis.names import at_risk_key
 from survtrial.report import files
 from survtrial.report.figures import ARM_COLOURS, AtRiskRow, Curve, km_figure
-from survtrial.report.html import render
+from survtrial.report.html import Figure, render
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 
 ROLE_LABELS = {"calibration_target": "target", "held_out": "held out", None: "-"}
@@ -178,10 +178,10 @@ def write_reproduction(rep, out: Path) -> list[str]:
     written = ["results.json", "analysis_trial1.json"]
     figures = []
     for endpoint in rep.run.curves:
-        stem = f"km_{endpoint}"
-        reproduction_km_figure(rep, endpoint, out / stem)
-        written += [f"{stem}.png", f"{stem}.svg"]
-        figures.append(f"{stem}.svg")
+        fig = Figure(f"{endpoint.upper()}: simulated and published", out / f"km_{endpoint}")
+        reproduction_km_figure(rep, endpoint, fig.stem)
+        written += fig.files()
+        figures.append(fig.for_page())
     sens = sensitivity_rows(rep)
     if sens:
         files.write_text(out / "sensitivity.json", dumps(sens), "--out")

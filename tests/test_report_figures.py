@@ -1,0 +1,100 @@
+"""The report's figures are drawn from the result objects: their data equal the analysis'
+numbers (not only "it ran"); the HTML pages embed them (inline SVG)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survtrial.analysis import AnalysisData, AnalysisSettings, analyse
+from survtrial.analysis.result import CoxSummary
+from survtrial.analysis.run import heterogeneity
+from survtrial.report.figures import analysis_curves, forest_rows, incidence_curves
+from survtrial.stats import cumulative_incidence
+
+
+@pytest.fixture(scope="module")
+def data() -> AnalysisData:
+    rng = np.random.default_rng(31)
+    n = 400
+    arm = np.repeat([0, 1], n // 2)
+    stratum = rng.integers(0, 2, n)
+    t = np.ceil(rng.exponential(np.where(arm == 1, 900, 500)))
+    c = np.ceil(rng.uniform(200, 1500, n))
+    event = (t <= c).astype(np.int64)
+    cause = np.where(event == 1, rng.integers(1, 3, n), 0)
+    return AnalysisData(
+        time_days=np.minimum(t, c).astype(float), event=event, arm=arm,
+        arm_labels=("control", "drug"), stratum=stratum, stratum_labels=("A", "B"),
+        strata_columns=("STRATUM",), cause=cause, cause_labels=("relapse", "death"),
+        subject=pd.Series(np.arange(n).astype(str)), unit="days", sources={}, columns={},
+        files=(), excluded=(),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return analyse(data, AnalysisSettings(milestone_days=365.25, milestone_text="1 year"))
+
+
+def test_km_curves_are_the_estimates(result):
+    for curve, arm in zip(analysis_curves(result), result.arms, strict=True):
+        f = result.kaplan_meier.by_arm[arm].curve
+        drops = f.time[f.n_event > 0]
+        np.testing.assert_allclose(curve.x_years[1:-1] * 365.25, drops)
+        np.testing.assert_allclose(curve.y_pct[1:-1], 100 * f.survival_at(drops))
+        cens = f.time[f.n_censor > 0]
+        np.testing.assert_allclose(curve.censor_x_years * 365.25, cens)
+
+
+def test_incidence_curves_are_the_estimates(data, result):
+    ref = cumulative_incidence(data.time_days, data.cause, group=data.arm, levels=(0, 1))
+    curves = incidence_curves(result)
+    assert len(curves) == 4  # two causes x two arms
+    for curve in curves:
+        cause_label, arm_label = curve.label.split(": ")
+        k = data.cause_labels.index(cause_label) + 1
+        i = result.arms.index(arm_label)
+        f = ref.curves[(k, i)]
+        np.testing.assert_allclose(curve.x_years[1:-1] * 365.25, f.time)
+        np.testing.assert_allclose(curve.y_pct[1:-1], 100 * f.estimate)
+        assert curve.x_years[-1] * 365.25 == pytest.approx(f.max_time)
+
+
+def test_forest_rows_are_the_hazard_ratios(result):
+    rows = forest_rows(result)
+    assert [r.label for r in rows] == ["Overall (stratified)", "A", "B"]
+    cox = result.cox
+    for r, c in zip(rows, [cox.overall, cox.by_stratum["A"], cox.by_stratum["B"]], strict=True):
+        assert (r.hazard_ratio, r.low, r.high, r.events) == (c.hazard_ratio, *c.ci, c.events)
+
+
+def test_heterogeneity_is_cochrans_q_by_hand():
+    """b = (-1, -0.2), s = (0.5, 0.4): w = (4, 6.25), pooled -0.5122, Q = 1.5610, p on 1 df."""
+    strata = {
+        "A": CoxSummary(math.exp(-1.0), (None, None), None, coef=-1.0, std_err=0.5),
+        "B": CoxSummary(math.exp(-0.2), (None, None), None, coef=-0.2, std_err=0.4),
+        "C": CoxSummary(None, (None, None), None, error="no events"),
+    }
+    h = heterogeneity(strata)
+    w = np.array([4.0, 6.25])
+    b = np.array([-1.0, -0.2])
+    pooled = (w * b).sum() / w.sum()
+    q = (w * (b - pooled) ** 2).sum()
+    assert h.statistic == pytest.approx(q, rel=1e-14) and h.df == 1
+    assert h.pvalue == pytest.approx(math.erfc(math.sqrt(q / 2)), rel=1e-12)  # chi2(1) tail
+    assert h.strata_used == ("A", "B")
+
+
+def test_pages_embed_their_figures(tmp_path, data, result):
+    from survtrial.report.analysis_report import write_analysis
+
+    out = write_analysis(tmp_path, data, result.settings, result, report=True, title="t")
+    html = (tmp_path / "report.html").read_text()
+    assert html.count("<svg") == 3  # KM, cumulative incidence, forest
+    assert "<?xml" not in html and '<img src="km.svg"' not in html
+    for name in ("km.svg", "cif.svg", "forest.svg", "km.png", "cif.png", "forest.png"):
+        assert name in out.written and (tmp_path / name).stat().st_size > 0
