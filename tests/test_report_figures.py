@@ -98,3 +98,19 @@ def test_pages_embed_their_figures(tmp_path, data, result):
     assert "<?xml" not in html and '<img src="km.svg"' not in html
     for name in ("km.svg", "cif.svg", "forest.svg", "km.png", "cif.png", "forest.png"):
         assert name in out.written and (tmp_path / name).stat().st_size > 0
+
+
+def test_kmunicate_table_adds_up(result):
+    """At each year: at risk + events so far + censored so far = the arm's patients (every
+    patient is in exactly one of the three), and the counts are the KM result's."""
+    from survtrial.report.figures import kmunicate_rows
+
+    rows = kmunicate_rows(result)
+    assert len(rows) == 3 * len(result.arms)
+    for i, arm in enumerate(result.arms):
+        at_risk, events, censored = rows[3 * i : 3 * i + 3]
+        km = result.kaplan_meier.by_arm[arm]
+        assert at_risk.values == list(km.n_at_risk.values())
+        for a, e, c in zip(at_risk.values, events.values, censored.values, strict=True):
+            assert a + e + c == result.n[arm]
+        assert events.values[0] == censored.values[0] == 0

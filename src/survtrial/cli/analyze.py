@@ -97,7 +97,10 @@ def analyze_command(
         typer.Option("--conf-type", help="KM CI transform: log (R's default), log-log or plain."),
     ] = DEFAULT_CONF_TYPE,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html and km.png/km.svg.")
+        bool, typer.Option("--report", help="Also write report.html and the figures.")
+    ] = False,
+    ci_bands: Annotated[
+        bool, typer.Option("--ci-bands", help="Draw the KM confidence bands (--conf-type).")
     ] = False,
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""
@@ -142,7 +145,8 @@ def analyze_command(
     t_stats = _time.perf_counter() - t0 - t_read
     title = f"survtrial analyze: {data.name}" + (f" ({loaded.param})" if loaded.param else "")
     outputs = write_analysis(
-        out, loaded, settings, result, report=report, command=command, title=title
+        out, loaded, settings, result, report=report, command=command, title=title,
+        ci_bands=ci_bands,
     )
     print_tables(console(), outputs.header, outputs.tables, outputs.notes)
     typer.echo(

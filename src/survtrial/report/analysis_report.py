@@ -131,6 +131,7 @@ def write_analysis(
     report: bool = False,
     command: str | None = None,
     title: str = "survtrial analyze",
+    ci_bands: bool = False,
 ) -> AnalysisOutputs:
     """Write results.json, the CSV tables, km_curves.csv and (``report``) the HTML page and
     km.png/km.svg to ``out``; return what to print."""
@@ -148,7 +149,7 @@ def write_analysis(
     written.append("km_curves.csv")
     if report:
         endpoint = data.param or "Survival"
-        analysis_km_figure(res, endpoint, out / "km")
+        analysis_km_figure(res, endpoint, out / "km", ci_bands=ci_bands)
         figures = [Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km")]
         if res.cumulative_incidence is not None:
             incidence_figure(res, out / "cif")

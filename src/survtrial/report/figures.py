@@ -110,7 +110,8 @@ def km_figure(
     tab = fig.add_subplot(grid[1], sharex=ax)
     tab.set_ylim(n_rows - 0.5, -0.5)
     tab.axis("off")
-    tab.text(0, -0.9, "Numbers at risk", fontsize=8, weight="bold", ha="left", va="bottom",
+    tab.text(0, -0.9, "Numbers at risk" if n_rows <= 4 else "Numbers at risk, events, censored",
+             fontsize=8, weight="bold", ha="left", va="bottom",
              transform=tab.get_yaxis_transform())
     shown = [y for y in at_risk_years if y <= xmax_years * 1.02]
     for i, row in enumerate(at_risk_rows):
@@ -164,15 +165,32 @@ def analysis_curves(result, ci_bands: bool = False) -> list[Curve]:
     return curves
 
 
+def kmunicate_rows(result) -> list[AtRiskRow]:
+    """Under the KM axis, per arm (KMunicate: Morris et al., BMJ Open 2019): the numbers at
+    risk at each year, and the cumulative numbers of events and of censored patients by then."""
+    km = result.kaplan_meier
+    rows = []
+    for i, a in enumerate(result.arms):
+        colour = ARM_COLOURS[i % len(ARM_COLOURS)]
+        f = km.by_arm[a].curve
+        days = np.asarray(km.at_risk_years) * DAYS_PER_YEAR
+        upto = np.searchsorted(f.time, days, side="left")  # steps before each year
+        events = np.concatenate([[0], np.cumsum(f.n_event)])[upto]
+        censored = np.concatenate([[0], np.cumsum(f.n_censor)])[upto]
+        rows += [
+            AtRiskRow(f"{a}: at risk", colour, list(km.by_arm[a].n_at_risk.values())),
+            AtRiskRow("events", colour, [int(v) for v in events]),
+            AtRiskRow("censored", colour, [int(v) for v in censored]),
+        ]
+    return rows
+
+
 def analysis_km_figure(result, endpoint: str, out_stem: Path, ci_bands: bool = False):
-    """KM by arm with censoring ticks, numbers at risk by arm, log-rank p and HR in the title."""
+    """KM by arm with censoring ticks (optional CI bands, the analysis' transform), the
+    KMunicate table under it, log-rank p and HR in the title."""
     from survtrial.report.analysis_tables import fmt
 
     km = result.kaplan_meier
-    rows = [
-        AtRiskRow(a, ARM_COLOURS[i % len(ARM_COLOURS)], list(km.by_arm[a].n_at_risk.values()))
-        for i, a in enumerate(result.arms)
-    ]
     xmax = max(float(e.curve.time[-1]) for e in km.by_arm.values()) / DAYS_PER_YEAR
     hr = result.cox.overall.hazard_ratio
     title = f"{endpoint} by arm: log-rank p = {fmt(result.logrank.pvalue, 'p')}" + (
@@ -181,7 +199,7 @@ def analysis_km_figure(result, endpoint: str, out_stem: Path, ci_bands: bool = F
     return km_figure(
         analysis_curves(result, ci_bands),
         km.at_risk_years,
-        rows,
+        kmunicate_rows(result),
         title=title,
         ylabel=f"{endpoint} (%)",
         xmax_years=xmax,
