@@ -114,3 +114,24 @@ def test_kmunicate_table_adds_up(result):
         for a, e, c in zip(at_risk.values, events.values, censored.values, strict=True):
             assert a + e + c == result.n[arm]
         assert events.values[0] == censored.values[0] == 0
+
+
+def test_boundary_figure_draws_the_designs_bounds(tmp_path):
+    from typer.testing import CliRunner
+
+    from survtrial.cli import app
+    from survtrial.design import group_sequential
+    from survtrial.report.figures import boundary_points
+
+    d = group_sequential([1 / 3, 2 / 3, 1], alpha=0.025, beta=0.2, alpha_spending="OF",
+                         beta_spending="OF")
+    pts = boundary_points(d)
+    np.testing.assert_array_equal(pts["efficacy_z"], d.efficacy_bounds)
+    np.testing.assert_array_equal(pts["futility_z"], d.futility_bounds)
+    np.testing.assert_array_equal(pts["futility_t"], d.information_rates[:-1])
+    res = CliRunner().invoke(
+        app, ["design", "--beta-spending", "OF", "--plot", str(tmp_path / "b" / "bounds")]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "b" / "bounds.png").stat().st_size > 0
+    assert (tmp_path / "b" / "bounds.svg").stat().st_size > 0

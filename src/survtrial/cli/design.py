@@ -17,7 +17,7 @@ from survtrial._errors import InputError
 from survtrial.cli._common import fail, option_message
 from survtrial.design import events_required, group_sequential, sample_size_survival
 from survtrial.report.design_tables import boundary_rows, csv_text, json_text, text_report
-from survtrial.report.files import write_text
+from survtrial.report.files import make_dir, write_text
 
 _OPTION_NAMES = {
     "information_rates": "--looks",
@@ -184,6 +184,15 @@ def design(
             show_default=False,
         ),
     ] = None,
+    plot_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE",
+            help="Draw the bounds: FILE.png (300 dpi) and FILE.svg.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Group-sequential log-rank design: boundary table (z, nominal p, hazard ratio)."""
     try:
@@ -225,6 +234,14 @@ def design(
             write_text(json_path, json_text(d, ev, plan), "--json")
         if csv_path is not None:
             write_text(csv_path, csv_text(boundary_rows(d, ev, plan)), "--csv")
+        if plot_path is not None:
+            from survtrial.report.figures import boundary_figure
+
+            make_dir(plot_path.parent, "--plot")
+            try:
+                boundary_figure(d, plot_path)
+            except OSError as exc:
+                raise InputError(f"--plot: cannot write {plot_path}: {exc.strerror}") from None
     except InputError as exc:
         fail(option_message(exc, _OPTION_NAMES))
     typer.echo(text_report(d, ev, plan))

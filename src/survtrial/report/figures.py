@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import ndtr
 
 from survtrial.units import DAYS_PER_YEAR
 
@@ -310,6 +311,55 @@ def forest_figure(result, out_stem: Path) -> list[Path]:
         title += f": heterogeneity Q = {h.statistic:.2f} on {h.df} df, p = {h.pvalue:.3g}"
     ax.set_title(title, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def boundary_points(design) -> dict[str, np.ndarray]:
+    """The design's bounds to draw: information fractions, efficacy z (finite only) and
+    futility z at the interim looks (finite only), on the scale where large favours the
+    experimental arm (``-z`` of survtrial's log-rank)."""
+    t = np.asarray(design.information_rates, dtype=float)
+    eff = np.asarray(design.efficacy_bounds, dtype=float)
+    fut = np.asarray(design.futility_bounds, dtype=float)
+    e_ok, f_ok = np.isfinite(eff), np.isfinite(fut)
+    return {
+        "efficacy_t": t[e_ok], "efficacy_z": eff[e_ok],
+        "futility_t": t[:-1][f_ok], "futility_z": fut[f_ok],
+    }  # fmt: skip
+
+
+def boundary_figure(design, out_stem: Path, title: str = "") -> list[Path]:
+    """Efficacy (and futility) z bounds against the information fraction, with the nominal
+    one-sided p of each efficacy bound."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = boundary_points(design)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.plot(pts["efficacy_t"], pts["efficacy_z"], "o-", color="#1f5fa8", label="efficacy")
+    for t, z in zip(pts["efficacy_t"], pts["efficacy_z"], strict=True):
+        ax.annotate(f"p = {1 - ndtr(z):.3g}", (t, z), textcoords="offset points", xytext=(4, 6),
+                    fontsize=7, color="#1f5fa8")
+    if pts["futility_t"].size:
+        ax.plot(pts["futility_t"], pts["futility_z"], "s--", color="#c0392b",
+                label="futility" + (" (binding)" if design.binding_futility else ""))
+    ax.axhline(0, color="#999", lw=0.6)
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(top=float(np.max(pts["efficacy_z"], initial=2.0)) + 0.4)
+    ax.set_xlabel("Information fraction")
+    ax.set_ylabel("z (large favours the experimental arm)")
+    spend = design.alpha_spending + (f" / beta {design.beta_spending}" if design.beta_spending
+                                     else "")
+    ax.set_title(title or f"Group-sequential bounds: alpha {design.alpha:g}, {spend}",
+                 fontsize=9)
+    ax.grid(alpha=0.3, lw=0.5)
+    ax.legend(fontsize=8, frameon=False)
     paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
     fig.savefig(paths[0], dpi=300, bbox_inches="tight")
     fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
