@@ -135,3 +135,21 @@ def test_boundary_figure_draws_the_designs_bounds(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "b" / "bounds.png").stat().st_size > 0
     assert (tmp_path / "b" / "bounds.svg").stat().st_size > 0
+
+
+def test_consort_flow_adds_up():
+    """Everyone enrolled by the cut is randomized by it, not randomized for a stated reason,
+    or waiting for randomization; the analysis is by intention to treat."""
+    from survtrial.protocol import load_builtin
+    from survtrial.trial import consort, cut_data, run_trials
+
+    run = run_trials(load_builtin("aall1731"), 16, seed=3)
+    b = run.first_batch
+    cd = cut_data(b, run.first_cut_day)
+    flow = consort(b, cd, 0)
+    total = sum(flow.not_randomized.values()) + flow.randomization_pending
+    assert flow.enrolled == total + sum(flow.randomized.values())
+    assert flow.enrolled == int(cd.enrolled[0].sum())
+    assert sum(flow.randomized.values()) == int(cd.in_data[0].sum())
+    assert flow.analysed == flow.randomized
+    assert all(n > 0 for n in flow.not_randomized.values())

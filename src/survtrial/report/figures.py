@@ -365,3 +365,49 @@ def boundary_figure(design, out_stem: Path, title: str = "") -> list[Path]:
     fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     return paths
+
+
+def consort_figure(flow, arm_labels: dict[str, str], out_stem: Path) -> list[Path]:
+    """The CONSORT flow diagram of a :class:`survtrial.trial.Consort` (boxes and arrows)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 6))
+    ax.set_axis_off()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    box = {"boxstyle": "round,pad=0.4", "fc": "#f4f6fa", "ec": "#555", "lw": 0.8}
+
+    def text(x, y, s, **kw):
+        ax.text(x, y, s, ha="center", va="center", fontsize=8, bbox=box, wrap=True, **kw)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "lw": 0.8})
+
+    text(3.2, 9.2, f"Enrolled: {flow.enrolled}")
+    excluded = sum(flow.not_randomized.values()) + flow.randomization_pending
+    lines = [f"Not randomized: {excluded}"]
+    import textwrap
+
+    for r, n in flow.not_randomized.items():
+        lines.append(textwrap.fill(f"{n}: {r}", 56, initial_indent="  ",
+                                   subsequent_indent="      "))
+    if flow.randomization_pending:
+        lines.append(f"  {flow.randomization_pending}: randomization pending at the cut")
+    ax.text(5.2, 7.4, "\n".join(lines), ha="left", va="center", fontsize=6.5, bbox=box)
+    arrow(3.2, 8.9, 3.2, 6.2)
+    arrow(3.2, 7.4, 5.1, 7.4)
+    text(3.2, 5.8, f"Randomized: {sum(flow.randomized.values())}")
+    for i, (arm, n) in enumerate(flow.randomized.items()):
+        x = 1.6 + 3.4 * i
+        arrow(3.2, 5.5, x, 4.3)
+        text(x, 3.9, f"{arm_labels.get(arm, arm)}\nallocated: {n}")
+        arrow(x, 3.5, x, 2.2)
+        text(x, 1.8, f"Analysed: {flow.analysed[arm]}")
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths

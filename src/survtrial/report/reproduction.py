@@ -15,7 +15,7 @@ from survtrial import __version__
 from survtrial.analysis import headline, slug
 from survtrial.analysis.names import at_risk_key
 from survtrial.report import files
-from survtrial.report.figures import ARM_COLOURS, AtRiskRow, Curve, km_figure
+from survtrial.report.figures import ARM_COLOURS, AtRiskRow, Curve, consort_figure, km_figure
 from survtrial.report.html import Figure, render
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 
@@ -182,6 +182,11 @@ def write_reproduction(rep, out: Path) -> list[str]:
         reproduction_km_figure(rep, endpoint, fig.stem)
         written += fig.files()
         figures.append(fig.for_page())
+    flow = Figure("CONSORT flow of the first simulated trial", out / "consort")
+    arms = {a.name: a.label for a in rep.protocol.arms}
+    consort_figure(rep.consort, arms, flow.stem)
+    written += flow.files()
+    figures.append(flow.for_page())
     sens = sensitivity_rows(rep)
     if sens:
         files.write_text(out / "sensitivity.json", dumps(sens), "--out")

@@ -25,7 +25,7 @@ from survtrial.reproduce.compare import (
     interim_summary,
     replicate_range,
 )
-from survtrial.trial import BatchRun, run_trials
+from survtrial.trial import BatchRun, Consort, consort, cut_data, run_trials
 from survtrial.trial.cut import OVERALL_SURVIVAL
 
 
@@ -87,6 +87,7 @@ class Reproduction:
     variants: tuple[Variant, ...]
     published_curves: PublishedCurves
     curve_checks: tuple[CurveCheck, ...]
+    consort: Consort  # the first simulated trial's flow at its data cut
     elapsed_seconds: float
 
 
@@ -232,5 +233,6 @@ def reproduce(
         variants=tuple(rows_v),
         published_curves=published,
         curve_checks=curve_checks(protocol, run, published),
+        consort=consort(run.first_batch, cut_data(run.first_batch, run.first_cut_day), 0),
         elapsed_seconds=elapsed,
     )

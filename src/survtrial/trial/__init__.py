@@ -5,18 +5,27 @@ Every per-patient array has shape (replicates, patients); a single trial is a ba
 """
 
 from survtrial.trial.batch import TrialBatch
-from survtrial.trial.cut import CutData, analysis_data, cut_data, protocol_settings
+from survtrial.trial.cut import (
+    Consort,
+    CutData,
+    analysis_data,
+    consort,
+    cut_data,
+    protocol_settings,
+)
 from survtrial.trial.engine import BatchRun, run_trials, simulate_batch
 from survtrial.trial.monitor import MonitoringResult, efficacy_bound, monitor
 from survtrial.trial.summary import ReplicateCurves, summarize
 
 __all__ = [
     "BatchRun",
+    "Consort",
     "CutData",
     "MonitoringResult",
     "ReplicateCurves",
     "TrialBatch",
     "analysis_data",
+    "consort",
     "cut_data",
     "efficacy_bound",
     "monitor",

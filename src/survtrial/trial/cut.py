@@ -129,3 +129,34 @@ def analysis_data(b: TrialBatch, cd: CutData, row: int = 0, endpoint: str = "") 
         param=p.analysis.endpoint,
         **common,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Consort:
+    """The CONSORT flow of one simulated trial at its data cut: patients enrolled, those not
+    randomized by reason, randomized by arm, and analysed (randomized by the cut) by arm."""
+
+    enrolled: int
+    not_randomized: dict[str, int]  # reason -> patients
+    randomization_pending: int  # enrolled, eligible, not yet randomized at the cut
+    randomized: dict[str, int]  # arm -> patients
+    analysed: dict[str, int]  # arm -> patients in the analysis
+
+
+def consort(b: TrialBatch, cd: CutData, row: int = 0) -> Consort:
+    p = b.protocol
+    enrolled = cd.enrolled[row]
+    excl = np.where(enrolled, b.exclusion[row], -2)  # -2: not enrolled by the cut
+    reasons = {
+        r: int((excl == i).sum()) for i, r in enumerate(b.exclusion_reasons) if (excl == i).any()
+    }
+    arms = (p.control.name, p.experimental.name)
+    in_data = cd.in_data[row]
+    randomized = {a: int((in_data & (b.arm[row] == i)).sum()) for i, a in enumerate(arms)}
+    return Consort(
+        enrolled=int(enrolled.sum()),
+        not_randomized=reasons,
+        randomization_pending=int((enrolled & (excl == -1) & ~in_data).sum()),
+        randomized=randomized,
+        analysed=dict(randomized),  # intention to treat: everyone randomized by the cut
+    )
