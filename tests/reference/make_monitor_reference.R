@@ -23,10 +23,19 @@ out <- "fixtures/monitor"
 num <- function(x) ifelse(is.finite(x), x, NA_real_)
 
 design_json <- fromJSON(file.path(out, "design.json"))$design
-planned_events <- ceiling(design_json$max_events)
-planned_rates <- design_json$information_rates
+design_planned_events <- ceiling(design_json$max_events)
 stopifnot(design_json$alpha_spending == "OF", design_json$beta_spending == "OF",
-          !design_json$binding_futility, design_json$sided == 1)
+          !design_json$binding_futility, design_json$sided == 1,
+          design_json$allocation_ratio == 1)
+
+# the protocol case: survtrial's built-in two_arm_example with planned_events = 133, the
+# interim at 44 events and no futility (tests/test_monitor_reference.py writes that TOML).
+# A protocol states no hazard ratio: the design's effect is the one its planned looks detect
+# with power 1 - beta at the planned events, exp(-2 sqrt(shift / D)) for 1:1 allocation.
+protocol_rates <- c(44 / 133, 1)
+protocol_shift <- getDesignCharacteristics(getDesignGroupSequential(
+  informationRates = protocol_rates, alpha = 0.025, beta = 0.2, typeOfDesign = "asOF"))$shift
+protocol_hr <- exp(-2 * sqrt(protocol_shift / 133))
 
 # ---------------------------------------------------------------------------------------------
 # a small trial: 1:1 permuted blocks of 4 within two strata, uniform accrual over 730 days,
@@ -75,28 +84,33 @@ logrank_z <- function(adtte) {
 
 # ---------------------------------------------------------------------------------------------
 # the monitoring of one look, given the events and z of all looks so far
-look_case <- function(id, files, events, z) {
+look_case <- function(id, files, events, z, planned_events = design_planned_events,
+                      planned_rates = design_json$information_rates, beta_spending = "bsOF",
+                      hazard_ratio = design_json$hazard_ratio) {
   k <- length(events)
   t <- events / planned_events
   final <- events[k] >= planned_events
   rates <- if (final) t else c(t, planned_rates[planned_rates > t[k]])
-  d <- getDesignGroupSequential(informationRates = rates, alpha = design_json$alpha,
-                                beta = design_json$beta, sided = 1, typeOfDesign = "asOF",
-                                typeBetaSpending = "bsOF", bindingFutility = FALSE)
+  design_args <- list(informationRates = rates, alpha = design_json$alpha,
+                      beta = design_json$beta, sided = 1, typeOfDesign = "asOF",
+                      typeBetaSpending = beta_spending)
+  if (beta_spending != "none") design_args$bindingFutility <- FALSE
+  d <- do.call(getDesignGroupSequential, design_args)
   ds <- getDataset(overallEvents = events, overallLogRanks = z,
-                   overallAllocationRatios = rep(design_json$allocation_ratio, k))
+                   overallAllocationRatios = rep(1, k))
   analysis <- function(theta) {
     args <- list(design = d, dataInput = ds, directionUpper = FALSE)
     if (!final) {
       args$nPlanned <- diff(c(events[k], rates[-(1:k)] * planned_events))
-      args$allocationRatioPlanned <- design_json$allocation_ratio
+      args$allocationRatioPlanned <- 1
     }
     if (!is.na(theta)) args$thetaH1 <- theta
     suppressWarnings(do.call(getAnalysisResults, args))
   }
   trend <- analysis(NA_real_)
-  effect <- analysis(design_json$hazard_ratio)
-  list(id = id, files = files, events = events, z = z, information_rates = rates,
+  effect <- analysis(hazard_ratio)
+  list(id = id, files = files, events = events, z = z, planned_events = planned_events,
+       hazard_ratio_design = hazard_ratio, information_rates = rates,
        efficacy_bound = num(d$criticalValues[k]),
        futility_bound = if (k < d$kMax) num(d$futilityBounds[k]) else num(d$criticalValues[k]),
        efficacy_bounds = num(d$criticalValues), futility_bounds = num(d$futilityBounds),
@@ -130,11 +144,14 @@ cases <- list(
   look_case("look1_continue", write_cut(a1, "adtte_look1.csv"), e1, z1),
   look_case("look2_stop", c("adtte_look1.csv", write_cut(a2, "adtte_look2.csv")),
             c(e1, e2), c(z1, z2)),
-  look_case("null_look1_futility", write_cut(n1, "adtte_null_look1.csv"), en, zn)
+  look_case("null_look1_futility", write_cut(n1, "adtte_null_look1.csv"), en, zn),
+  look_case("protocol_interim", "adtte_look1.csv", e1, z1, planned_events = 133,
+            planned_rates = protocol_rates, beta_spending = "none", hazard_ratio = protocol_hr)
 )
 writeLines(toJSON(list(rpact = as.character(packageVersion("rpact")),
                        survival = as.character(packageVersion("survival")),
-                       planned_events = planned_events, cases = cases),
+                       design_planned_events = design_planned_events,
+                       cases = cases),
                   auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
            file.path(out, "expected.json"))
 for (c in cases) {
