@@ -24,12 +24,13 @@ LAYERS: dict[str, int] = {
     "reconstruct": 6,
     "simulate": 6,
     "reproduce": 6,
+    "monitor": 6,
     "report": 7,
     "cli": 8,
     "__main__": 8,
 }
 LIBRARY = {"stats", "design", "analysis", "protocol", "trial", "io", "reconstruct", "simulate",
-           "reproduce"}
+           "reproduce", "monitor"}
 MAX_LINES = 600
 
 

@@ -13,6 +13,7 @@ from survtrial._errors import InputError
 from survtrial.cli._common import PlainHelpCommand
 from survtrial.cli.analyze import analyze_command
 from survtrial.cli.design import design
+from survtrial.cli.monitor import monitor_command
 from survtrial.cli.reconstruct import reconstruct_command
 from survtrial.cli.reproduce import protocols_command, reproduce_command, run_command
 from survtrial.cli.simulate import simulate_command
@@ -32,6 +33,7 @@ app.command("protocols", cls=PlainHelpCommand)(protocols_command)
 app.command("reconstruct", cls=PlainHelpCommand)(reconstruct_command)
 app.command("analyze", cls=PlainHelpCommand)(analyze_command)
 app.command("simulate", cls=PlainHelpCommand)(simulate_command)
+app.command("monitor", cls=PlainHelpCommand)(monitor_command)
 
 
 def _version(value: bool) -> None:

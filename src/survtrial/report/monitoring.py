@@ -1,0 +1,131 @@
+"""``survtrial monitor``'s outputs: ``monitoring.json`` (the look, the decision and the numbers
+behind it; the next look reads it back with ``--history``) and the short summary the command
+prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from survtrial import __version__
+from survtrial.report.files import output_dir, write_text
+from survtrial.report.jsonify import dumps, jsonable
+
+
+def _interval(low, high, level) -> dict[str, Any] | None:
+    if low is None or high is None:
+        return None
+    return {"low": low, "high": high, "level": level}
+
+
+def json_dict(m, data=None, command: str | None = None) -> dict[str, Any]:
+    """A :class:`~survtrial.monitor.MonitoringLook` as plain JSON values (infinite bounds and
+    undefined numbers are null). ``data`` (the :class:`~survtrial.analysis.AnalysisData`)
+    adds where the numbers came from."""
+    plan = m.plan
+    stopped = m.decision != "continue"
+    out: dict[str, Any] = {
+        "survtrial_version": __version__,
+        "command": command,
+        "look": m.look,
+        "look_number": m.look_number,
+        "final_look": m.final,
+        "events": m.events,
+        "planned_events": m.planned_events,
+        "information_fraction": m.information_fraction,
+        "z": m.z,
+        "sign_convention": m.sign_convention,
+        "hazard_ratio": m.hazard_ratio,
+        "efficacy_bound": m.efficacy_bound,
+        "futility_bound": m.futility_bound,
+        "nominal_p": m.nominal_p,
+        "nominal_p_bound": m.nominal_p_bound,
+        "decision": m.decision,
+        "repeated_ci": _interval(m.repeated_ci_low, m.repeated_ci_high, m.repeated_ci_level),
+        "repeated_p": m.repeated_p,
+        "conditional_power": {
+            "design_effect": {
+                "hazard_ratio": m.hazard_ratio_design,
+                "power": m.conditional_power_design,
+            },
+            "current_trend": {
+                "hazard_ratio": m.hazard_ratio_trend,
+                "power": m.conditional_power_trend,
+            },
+        },
+        "final_p": m.final_p if stopped else None,
+        "median_unbiased_hr": m.median_unbiased_hr if stopped else None,
+        "median_unbiased_hr_ci": _interval(
+            m.final_ci_low, m.final_ci_high, 1.0 - 2.0 * plan.alpha / plan.sided
+        ),
+        "arms": {"control": m.arms[0], "experimental": m.arms[1]},
+        "looks": [
+            {
+                "look": lk.name,
+                "events": lk.events,
+                "information_fraction": lk.events / m.planned_events,
+                "z": lk.z,
+                "efficacy_bound": m.efficacy_bounds[i],
+                "futility_bound": m.futility_bounds[i] if m.futility_bounds else None,
+            }
+            for i, lk in enumerate(m.looks)
+        ],
+        "bounds": {
+            "information_rates": m.information_rates,
+            "efficacy": m.efficacy_bounds,
+            "futility": m.futility_bounds or None,
+            "cumulative_alpha_spent": m.cumulative_alpha_spent,
+        },
+        "design": plan.design_key(),
+        "design_source": plan.source,
+    }
+    if data is not None:
+        out["data"] = {
+            "files": list(data.files),
+            "param": data.param,
+            "subjects": data.n,
+            "strata_columns": list(data.strata_columns),
+            "excluded": list(data.excluded),
+        }
+    return jsonable(out)
+
+
+def write_monitoring(out: Path, m, data=None, command: str | None = None) -> list[str]:
+    """Write ``out/monitoring.json``; return the names written."""
+    folder = output_dir(out)
+    write_text(folder / "monitoring.json", dumps(json_dict(m, data, command)), "--out")
+    return ["monitoring.json"]
+
+
+def _num(x, fmt: str = ".4f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def summary_lines(m) -> list[str]:
+    """A few lines for the terminal: the look, z against its bounds, the decision."""
+    lines = [
+        f"Look {m.look_number} ({m.look}): {m.events} of {m.planned_events} planned events "
+        f"(information {m.information_fraction:.3f}); arms {m.arms[0]} (control) vs "
+        f"{m.arms[1]}",
+        f"Stratified log-rank z = {m.z:.4f} (negative favours {m.arms[1]}), HR "
+        f"{m.hazard_ratio:.3f}, nominal p = {m.nominal_p:.4g}",
+        f"Bounds: efficacy z <= {_num(m.efficacy_bound)}, futility z >= "
+        f"{_num(m.futility_bound)}",
+        f"Repeated {100 * m.repeated_ci_level:g}% CI for the HR: {m.repeated_ci_low:.3f} to "
+        f"{m.repeated_ci_high:.3f}; repeated p = {m.repeated_p:.4g}",
+    ]
+    if m.conditional_power_design is not None:
+        lines.append(
+            f"Conditional power: {m.conditional_power_design:.3f} under the design HR "
+            f"{m.hazard_ratio_design:.3f}, {m.conditional_power_trend:.3f} under the trend"
+        )
+    lines.append(f"Decision: {m.decision}")
+    if m.decision != "continue" and m.final_p is not None:
+        lines.append(
+            f"Final p = {m.final_p:.4g}; median-unbiased HR {m.median_unbiased_hr:.3f} "
+            f"({m.final_ci_low:.3f} to {m.final_ci_high:.3f})"
+        )
+    return lines
+
+
+__all__ = ["json_dict", "summary_lines", "write_monitoring"]
