@@ -83,6 +83,9 @@ def monitor_command(
         list[Path] | None,
         typer.Option("--history", help="monitoring.json of an earlier look (repeatable)."),
     ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write the DSMB report (report.html).")
+    ] = False,
 ) -> None:
     """Interim monitoring: log-rank z against bounds at the observed information."""
     from survtrial.io.options import LoadOptions
@@ -93,7 +96,15 @@ def monitor_command(
     opts = LoadOptions(adtte=data, adsl=adsl, param=param, strata=_strata(strata),
                        arms=_arms(arms))
     result, loaded = monitor(opts, plan, look=look, history=tuple(history or ()))
-    written = write_monitoring(out, result, loaded, command_line(ctx))
+    command = command_line(ctx)
+    written = write_monitoring(out, result, loaded, command)
+    if report:
+        from survtrial.analysis import AnalysisSettings, analyse
+        from survtrial.report.monitoring import write_dsmb_report
+
+        look_analysis = analyse(loaded, AnalysisSettings(milestone_days=1095.75,
+                                                         milestone_text="3 years"))
+        written += write_dsmb_report(out, result, loaded, look_analysis, command)
     for line in summary_lines(result):
         typer.echo(line)
     typer.echo(f"Wrote {', '.join(written)} to {out}/")

@@ -4,6 +4,7 @@ prints."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,82 @@ def summary_lines(m) -> list[str]:
 
 
 __all__ = ["json_dict", "summary_lines", "write_monitoring"]
+
+
+def boundary_path(m) -> dict[str, list[float]]:
+    """The monitoring figure's data, on the scale where large favours the experimental arm
+    (-z): the design's bounds at this look, and the observed -z of every look so far."""
+    t = [float(x) for x in m.information_rates]
+    eff = [-float(b) for b in m.efficacy_bounds]
+    fut = [(ti, -float(b)) for ti, b in zip(t, m.futility_bounds, strict=False)
+           if b is not None and math.isfinite(float(b))]
+    return {
+        "information": t,
+        "efficacy": eff,
+        "futility_information": [f[0] for f in fut],
+        "futility": [f[1] for f in fut],
+        "observed_information": [lk.events / m.planned_events for lk in m.looks],
+        "observed": [-float(lk.z) for lk in m.looks],
+    }
+
+
+def monitoring_figure(m, out_stem: Path) -> list[Path]:
+    """Bounds against the information fraction with the observed path of -z."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = boundary_path(m)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ok = [math.isfinite(v) for v in pts["efficacy"]]
+    ax.plot([t for t, k in zip(pts["information"], ok, strict=True) if k],
+            [v for v, k in zip(pts["efficacy"], ok, strict=True) if k],
+            "o--", color="#1f5fa8", label="efficacy bound")
+    if pts["futility"]:
+        ax.plot(pts["futility_information"], pts["futility"], "s--", color="#c0392b",
+                label="futility bound")
+    ax.plot(pts["observed_information"], pts["observed"], "D-", color="#222", ms=6,
+            label="observed (-z)")
+    ax.axhline(0, color="#999", lw=0.6)
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("Information fraction (events / planned events)")
+    ax.set_ylabel("-z (large favours the experimental arm)")
+    ax.set_title(f"{m.look}: {m.decision}", fontsize=9)
+    ax.grid(alpha=0.3, lw=0.5)
+    ax.legend(fontsize=8, frameon=False)
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def write_dsmb_report(out: Path, m, data, analysis, command: str | None) -> list[str]:
+    """report.html: a header, an open (pooled) section and a closed (by arm) section, as DSMB
+    charters separate them; figures inline. ``analysis``: the look's
+    :class:`survtrial.analysis.AnalysisResult`."""
+    from survtrial.report.figures import analysis_km_figure
+    from survtrial.report.html import Figure, render
+
+    folder = output_dir(out)
+    bounds = Figure("Bounds and the observed path", folder / "boundaries")
+    monitoring_figure(m, bounds.stem)
+    km = Figure("Kaplan-Meier by arm", folder / "km")
+    analysis_km_figure(analysis, data.param or "Endpoint", km.stem)
+    fu = analysis.median_follow_up_days
+    page = render(
+        "dsmb.html.j2",
+        title=f"Data monitoring report: {m.look}",
+        version=__version__,
+        command=command or "",
+        m=m,
+        doc=json_dict(m, data, command),
+        data=data,
+        n_events=int(data.event.sum()),
+        follow_up_years=None if fu is None else fu / 365.25,
+        figures_open=[],
+        figures_closed=[bounds.for_page(), km.for_page()],
+    )
+    write_text(folder / "report.html", page, "--out")
+    return ["report.html", *bounds.files(), *km.files()]
