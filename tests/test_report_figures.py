@@ -153,3 +153,22 @@ def test_consort_flow_adds_up():
     assert sum(flow.randomized.values()) == int(cd.in_data[0].sum())
     assert flow.analysed == flow.randomized
     assert all(n > 0 for n in flow.not_randomized.values())
+
+
+def test_power_curve_is_power_survival_on_a_grid():
+    """At the planning hazard ratio the curve gives the plan's power (1 - beta), and it falls
+    as the effect shrinks; each point is power_survival's (checked against rpact elsewhere)."""
+    from survtrial.design import group_sequential, power_curve, power_survival, sample_size_survival
+    from survtrial.report.design_report import power_grid
+
+    d = group_sequential([1 / 3, 2 / 3, 1], alpha=0.025, beta=0.1)
+    plan = sample_size_survival(d, 0.5, control_survival=0.88, survival_time=36,
+                                accrual_time=36, follow_up=36)
+    curve = power_curve(plan, [0.5, *power_grid(0.5)])
+    assert curve[0] == (0.5, pytest.approx(0.9, abs=1e-12))
+    powers = [p for _, p in curve[1:]]
+    assert powers == sorted(powers, reverse=True) and 1.0 not in [h for h, _ in curve]
+    one = power_survival(d, 0.7, plan.max_events, plan.max_subjects,
+                         control_hazard=plan.hazard_control, accrual_time=plan.accrual_time,
+                         accrual_intensity=plan.accrual_intensity)
+    assert power_curve(plan, [0.7])[0][1] == pytest.approx(one.power, rel=1e-12)

@@ -55,6 +55,9 @@ def reports(tmp_path_factory) -> dict[str, Path]:
         "monitor": ["monitor", str(mon / "adtte_look1.csv"), "--design",
                     str(mon / "design.json"), "--arms", "Control,Drug X", "--report",
                     "--out", str(out / "monitor")],
+        "design": ["design", "--hr", "0.5", "--control-survival", "0.88", "--survival-time",
+                   "36", "--accrual", "36", "--follow-up", "36", "--report",
+                   str(out / "design")],
     }  # fmt: skip
     for name, args in runs.items():
         res = runner.invoke(app, args)
@@ -62,7 +65,7 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     return {name: out / name / "report.html" for name in runs}
 
 
-@pytest.mark.parametrize("name", ["analyze", "reproduce", "monitor"])
+@pytest.mark.parametrize("name", ["analyze", "reproduce", "monitor", "design"])
 def test_report_renders_alone(browser, reports, name, tmp_path):
     page = reports[name]
     browser.get(page.as_uri())

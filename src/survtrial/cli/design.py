@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from survtrial._errors import InputError
-from survtrial.cli._common import fail, option_message
+from survtrial.cli._common import command_line, fail, option_message
 from survtrial.design import events_required, group_sequential, sample_size_survival
 from survtrial.report.design_tables import boundary_rows, csv_text, json_text, text_report
 from survtrial.report.files import make_dir, write_text
@@ -52,6 +52,7 @@ def _spending(text: str, name: str) -> str | list[float]:
 
 
 def design(
+    ctx: typer.Context,
     looks: Annotated[
         str,
         typer.Option(
@@ -193,6 +194,15 @@ def design(
             show_default=False,
         ),
     ] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="DIR",
+            help="Write the design report (report.html and its figures) to DIR.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Group-sequential log-rank design: boundary table (z, nominal p, hazard ratio)."""
     try:
@@ -242,6 +252,12 @@ def design(
                 boundary_figure(d, plot_path)
             except OSError as exc:
                 raise InputError(f"--plot: cannot write {plot_path}: {exc.strerror}") from None
+        if report_dir is not None:
+            from survtrial.design import power_curve
+            from survtrial.report.design_report import power_grid, write_design_report
+
+            curve = None if plan is None else power_curve(plan, power_grid(plan.hazard_ratio))
+            write_design_report(report_dir, d, ev, plan, curve, command_line(ctx))
     except InputError as exc:
         fail(option_message(exc, _OPTION_NAMES))
     typer.echo(text_report(d, ev, plan))

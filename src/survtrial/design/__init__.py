@@ -23,7 +23,12 @@ from survtrial.design._monitoring import (
     repeated_confidence_intervals,
     update_bounds,
 )
-from survtrial.design._survival import SurvivalPlan, power_survival, sample_size_survival
+from survtrial.design._survival import (
+    SurvivalPlan,
+    power_curve,
+    power_survival,
+    sample_size_survival,
+)
 
 __all__ = [
     "ConditionalPower",
@@ -38,6 +43,7 @@ __all__ = [
     "events_required",
     "final_inference",
     "group_sequential",
+    "power_curve",
     "power_survival",
     "repeated_confidence_intervals",
     "sample_size_survival",

@@ -364,3 +364,27 @@ def power_survival(
 
 
 __all__ = ["SurvivalPlan", "power_survival", "sample_size_survival"]
+
+
+def power_curve(
+    plan: SurvivalPlan, hazard_ratios: Sequence[float]
+) -> tuple[tuple[float, float], ...]:
+    """(hazard ratio, power) of ``plan``'s trial (its design, events, subjects, accrual,
+    control hazard and dropout) at each hazard ratio (not 1): :func:`power_survival` on a
+    grid."""
+    out = []
+    for hr in hazard_ratios:
+        p = power_survival(
+            plan.design,
+            float(hr),
+            plan.max_events,
+            plan.max_subjects,
+            control_hazard=plan.hazard_control,
+            accrual_time=plan.accrual_time,
+            accrual_intensity=plan.accrual_intensity,
+            dropout_hazards=plan.dropout_hazards,
+            allocation_ratio=plan.allocation_ratio,
+            method=plan.method,
+        )
+        out.append((float(hr), float(p.power)))
+    return tuple(out)
