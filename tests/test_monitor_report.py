@@ -63,3 +63,20 @@ def test_user_strings_are_escaped(tmp_path):
              tmp_path / "o", "--report")
     html = (tmp_path / "o" / "report.html").read_text()
     assert bad not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_monitor_on_the_aall1731_interim_is_the_simulated_committee_decision(tmp_path):
+    """`survtrial monitor` on the ADTTE that `reproduce` writes (the first simulated trial, cut
+    at its interim) gives the interim that reproduce reports: the same events, z and bound."""
+    sim = tmp_path / "sim"
+    res = runner.invoke(app, ["reproduce", "aall1731", "--replicates", "16", "--seed", "5",
+                              "--out", str(sim), "--no-report"])
+    assert res.exit_code == 0, res.output
+    _monitor(sim / "adtte.csv", "--protocol", "aall1731", "--param", "DFS", "--out",
+             tmp_path / "look")
+    m = json.loads((tmp_path / "look" / "monitoring.json").read_text())
+    interim = json.loads((sim / "results.json").read_text())["interim"]["simulated"]
+    assert m["events"] == interim["events"]
+    assert abs(m["z"] - interim["z"]) < 1e-5 * abs(interim["z"])
+    assert abs(abs(m["efficacy_bound"]) - interim["bound"]) < 1e-5 * interim["bound"]
+    assert (m["decision"] == "stop for efficacy") == (interim["decision"] == "stop for efficacy")

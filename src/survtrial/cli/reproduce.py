@@ -46,6 +46,7 @@ def _run(
     replicates: int,
     vary: list[str] | None,
     workers: int,
+    report: bool = True,
 ) -> None:
     from survtrial.io.adam import write_adam
     from survtrial.protocol import parse_protocol
@@ -63,7 +64,7 @@ def _run(
             text, source, name, seed=seed, replicates=replicates, vary=tuple(vary or ()),
             workers=workers, progress=progress,
         )
-    written = write_reproduction(rep, folder)
+    written = write_reproduction(rep, folder, report=report)
     run = rep.run
     adam = write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day), folder, 0)
     print_reproduction(console(min_width=120), rep)
@@ -84,9 +85,13 @@ def reproduce_command(
     replicates: ReplicatesOption = 400,
     vary: VaryOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Write report.html and the figures."),
+    ] = True,
 ) -> None:
     """Run a built-in trial in silico and set its published results beside the simulated ones."""
-    _run(name, True, out, seed, replicates, vary, workers)
+    _run(name, True, out, seed, replicates, vary, workers, report)
 
 
 @user_errors
@@ -99,9 +104,13 @@ def run_command(
     replicates: ReplicatesOption = 200,
     vary: VaryOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Write report.html and the figures."),
+    ] = True,
 ) -> None:
     """Simulate and analyse any valid protocol file."""
-    _run(protocol, False, out, seed, replicates, vary, workers)
+    _run(protocol, False, out, seed, replicates, vary, workers, report)
 
 
 def protocols_command() -> None:

@@ -110,8 +110,9 @@ def summary_lines(m) -> list[str]:
         f"{m.arms[1]}",
         f"Stratified log-rank z = {m.z:.4f} (negative favours {m.arms[1]}), HR "
         f"{m.hazard_ratio:.3f}, nominal p = {m.nominal_p:.4g}",
-        f"Bounds: efficacy z <= {_num(m.efficacy_bound)}, futility z >= "
-        f"{_num(m.futility_bound)}",
+        f"Bounds: efficacy z <= {_num(m.efficacy_bound)}, "
+        + (f"futility z >= {_num(m.futility_bound)}" if m.futility_bound is not None
+           else "no futility bound"),
         f"Repeated {100 * m.repeated_ci_level:g}% CI for the HR: {m.repeated_ci_low:.3f} to "
         f"{m.repeated_ci_high:.3f}; repeated p = {m.repeated_p:.4g}",
     ]

@@ -167,15 +167,22 @@ def reproduction_km_figure(rep, endpoint: str, out_stem: Path) -> list[Path]:
     )
 
 
-def write_reproduction(rep, out: Path) -> list[str]:
-    """Write results.json, analysis_trial1.json, the figure, the HTML page and, with variants,
-    sensitivity.json and sensitivity.csv; return the names written."""
+def write_reproduction(rep, out: Path, report: bool = True) -> list[str]:
+    """Write results.json, analysis_trial1.json, with variants sensitivity.json and .csv, and
+    (``report``) the figures and the HTML page; return the names written."""
     out = files.output_dir(out)
     files.write_text(out / "results.json", dumps(results_document(rep)), "--out")
     first = rep.run.first_analysis
     trial1 = {**analysis_json(first), "headline": headline(first, rep.protocol.analysis.endpoint)}
     files.write_text(out / "analysis_trial1.json", dumps(trial1), "--out")
     written = ["results.json", "analysis_trial1.json"]
+    sens = sensitivity_rows(rep)
+    if sens:
+        files.write_text(out / "sensitivity.json", dumps(sens), "--out")
+        files.write_text(out / "sensitivity.csv", _sensitivity_csv(sens), "--out")
+        written += ["sensitivity.json", "sensitivity.csv"]
+    if not report:  # --no-report: the numbers and data sets only
+        return written
     figures = []
     for endpoint in rep.run.curves:
         fig = Figure(f"{endpoint.upper()}: simulated and published", out / f"km_{endpoint}")
@@ -187,11 +194,6 @@ def write_reproduction(rep, out: Path) -> list[str]:
     consort_figure(rep.consort, arms, flow.stem)
     written += flow.files()
     figures.append(flow.for_page())
-    sens = sensitivity_rows(rep)
-    if sens:
-        files.write_text(out / "sensitivity.json", dumps(sens), "--out")
-        files.write_text(out / "sensitivity.csv", _sensitivity_csv(sens), "--out")
-        written += ["sensitivity.json", "sensitivity.csv"]
     page = render(
         "reproduction.html.j2",
         title=rep.protocol.trial.title,
