@@ -81,5 +81,25 @@ def test_report_renders_alone(browser, reports, name, tmp_path):
         ".map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; })"
     )
     assert sizes and all(w > 100 and h > 100 for w, h in sizes), sizes
+    links = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[href],[src]'))"
+        ".map(e => e.getAttribute('href') || e.getAttribute('src'))"
+    )
+    assert links == [], links  # one self-contained file: no link to anything beside it
     shot = tmp_path / f"{name}.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", ["analyze", "reproduce", "monitor", "design"])
+def test_report_fits_a_phone(browser, reports, name):
+    """At a phone's width (390 px) the page does not scroll sideways (wide tables scroll
+    inside themselves, figures shrink)."""
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(reports[name].as_uri())
+        width = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert width[0] <= width[1] + 1, width
+    finally:
+        browser.set_window_size(1200, 1600)
