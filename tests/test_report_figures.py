@@ -172,3 +172,24 @@ def test_power_curve_is_power_survival_on_a_grid():
                          control_hazard=plan.hazard_control, accrual_time=plan.accrual_time,
                          accrual_intensity=plan.accrual_intensity)
     assert power_curve(plan, [0.7])[0][1] == pytest.approx(one.power, rel=1e-12)
+
+
+def test_adverse_event_dot_plot_rows_are_the_analysis(data):
+    """The dot plot's risks and differences are the analysis' adverse-event numbers."""
+    from survtrial.report.figures import adverse_event_rows
+
+    rng = np.random.default_rng(2)
+    pick = rng.random(data.n) < 0.3
+    pairs = pd.DataFrame({"subject": np.flatnonzero(pick), "term": "Rash", "arm": data.arm[pick]})
+    more = pd.DataFrame({"subject": [0, 250], "term": "Fever", "arm": data.arm[[0, 250]]})
+    import dataclasses
+
+    d = dataclasses.replace(data, adverse_events=pd.concat([pairs, more], ignore_index=True))
+    res = analyse(d, AnalysisSettings(milestone_days=365.25, milestone_text="1 year"))
+    rows = adverse_event_rows(res)
+    assert {r.term for r in rows} == {"Rash", "Fever"}
+    for r in rows:
+        t = res.adverse_events.terms[r.term]
+        assert r.risk == (t.risk["control"], t.risk["drug"])
+        assert (r.difference, r.low, r.high) == (t.risk_difference, *t.ci)
+    assert [r.difference for r in rows] == sorted([r.difference for r in rows], reverse=True)

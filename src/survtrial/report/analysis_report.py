@@ -16,7 +16,12 @@ from survtrial import __version__
 from survtrial.analysis import AnalysisData, AnalysisResult, AnalysisSettings, headline
 from survtrial.report import files
 from survtrial.report.analysis_tables import Table, build_tables, write_csv, write_curves
-from survtrial.report.figures import analysis_km_figure, forest_figure, incidence_figure
+from survtrial.report.figures import (
+    adverse_event_figure,
+    analysis_km_figure,
+    forest_figure,
+    incidence_figure,
+)
 from survtrial.report.html import Figure, render
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 from survtrial.units import DAYS_PER_UNIT, DAYS_PER_YEAR
@@ -157,6 +162,9 @@ def write_analysis(
         if res.cox.by_stratum:
             forest_figure(res, out / "forest")
             figures.append(Figure("Hazard ratios by stratum", out / "forest"))
+        if res.adverse_events is not None and res.adverse_events.terms:
+            adverse_event_figure(res, out / "adverse_events")
+            figures.append(Figure("Adverse events by arm", out / "adverse_events"))
         page = render(
             "analysis.html.j2",
             title=title,

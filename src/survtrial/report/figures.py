@@ -411,3 +411,58 @@ def consort_figure(flow, arm_labels: dict[str, str], out_stem: Path) -> list[Pat
     fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     return paths
+
+
+@dataclass(frozen=True)
+class AdverseEventRow:
+    term: str
+    risk: tuple[float, float]  # control, experimental (proportions)
+    difference: float | None  # experimental - control
+    low: float | None
+    high: float | None
+
+
+def adverse_event_rows(result) -> list[AdverseEventRow]:
+    """Each term's risk by arm and the risk difference with its CI, largest difference first."""
+    ae = result.adverse_events
+    rows = [
+        AdverseEventRow(term, (t.risk[result.arms[0]], t.risk[result.arms[1]]),
+                        t.risk_difference, *t.ci)
+        for term, t in ae.terms.items()
+    ]
+    return sorted(rows, key=lambda r: -(r.difference or 0.0))
+
+
+def adverse_event_figure(result, out_stem: Path) -> list[Path]:
+    """Dot plot: the risk of each term by arm (left) and the risk difference with its CI
+    (right), as in Amit et al. (BMJ 2008) safety graphics."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = adverse_event_rows(result)
+    ys = np.arange(len(rows))[::-1]
+    fig, (left, right) = plt.subplots(1, 2, sharey=True, figsize=(8, 1.2 + 0.35 * len(rows)),
+                                      gridspec_kw={"width_ratios": [1, 1.2], "wspace": 0.05})
+    for i, arm in enumerate(result.arms):
+        left.plot([100 * r.risk[i] for r in rows], ys, "o" if i else "^",
+                  color=ARM_COLOURS[i % len(ARM_COLOURS)], label=arm)
+    left.set_yticks(ys, [r.term for r in rows], fontsize=8)
+    left.set_xlabel("Subjects with the event (%)")
+    left.legend(fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+    for y, r in zip(ys, rows, strict=True):
+        if r.difference is None:
+            continue
+        right.plot([100 * r.low, 100 * r.high], [y, y], color="#333", lw=1)
+        right.plot([100 * r.difference], [y], "o", color="#333", ms=4)
+    right.axvline(0, color="#999", ls="--", lw=0.8)
+    right.set_xlabel(f"Risk difference, {result.arms[1]} - {result.arms[0]} (points)")
+    for ax in (left, right):
+        ax.grid(axis="x", alpha=0.3, lw=0.5)
+        ax.spines[["top", "right"]].set_visible(False)
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths
