@@ -11,7 +11,7 @@ import numpy as np
 
 from survtrial import __version__
 from survtrial.report.design_tables import boundary_rows
-from survtrial.report.figures import boundary_figure
+from survtrial.report.figures import boundary_figure, save_figure
 from survtrial.report.files import output_dir, write_text
 from survtrial.report.html import Figure, render
 
@@ -40,9 +40,7 @@ def _timeline_figure(plan, out_stem: Path) -> None:
     ax.set_title("Expected events and subjects at each look", fontsize=9)
     ax.grid(alpha=0.3, lw=0.5)
     ax.legend(fontsize=8, frameon=False)
-    fig.savefig(out_stem.with_suffix(".png"), dpi=300, bbox_inches="tight")
-    fig.savefig(out_stem.with_suffix(".svg"), metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out_stem)
 
 
 def _power_figure(curve, plan, out_stem: Path) -> None:
@@ -64,9 +62,7 @@ def _power_figure(curve, plan, out_stem: Path) -> None:
     ax.set_title(f"Power at {plan.max_events:.0f} events and {plan.max_subjects:.0f} subjects",
                  fontsize=9)
     ax.grid(alpha=0.3, lw=0.5)
-    fig.savefig(out_stem.with_suffix(".png"), dpi=300, bbox_inches="tight")
-    fig.savefig(out_stem.with_suffix(".svg"), metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out_stem)
 
 
 def write_design_report(out: Path, design, events, plan, curve, command: str) -> list[str]:

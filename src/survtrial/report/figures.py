@@ -46,6 +46,18 @@ class AtRiskRow:
     values: Sequence[int | str]  # one per at-risk year
 
 
+def save_figure(fig, out_stem: Path) -> list[Path]:
+    """Save ``fig`` as ``out_stem``.png (300 dpi) and .svg (no date, so it is reproducible),
+    close it, and return the two paths. A tight box keeps labels outside the axes."""
+    import matplotlib.pyplot as plt
+
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
 def _y_floor(curves: Sequence[Curve]) -> float:
     """The y axis' lower end: below the lowest point drawn, on a multiple of 5 percent."""
     low = 100.0
@@ -121,12 +133,7 @@ def km_figure(
         for y, v in zip(at_risk_years, row.values, strict=True):
             if y in shown:
                 tab.text(y, i, str(v), color=row.colour, fontsize=7.5, ha="center", va="center")
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    # the row labels lie left of the axes: a tight box keeps them in the picture
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def _steps(f) -> tuple[np.ndarray, np.ndarray]:
@@ -311,11 +318,7 @@ def forest_figure(result, out_stem: Path) -> list[Path]:
         title += f": heterogeneity Q = {h.statistic:.2f} on {h.df} df, p = {h.pvalue:.3g}"
     ax.set_title(title, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def boundary_points(design) -> dict[str, np.ndarray]:
@@ -360,11 +363,7 @@ def boundary_figure(design, out_stem: Path, title: str = "") -> list[Path]:
                  fontsize=9)
     ax.grid(alpha=0.3, lw=0.5)
     ax.legend(fontsize=8, frameon=False)
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def consort_figure(flow, arm_labels: dict[str, str], out_stem: Path) -> list[Path]:
@@ -406,11 +405,7 @@ def consort_figure(flow, arm_labels: dict[str, str], out_stem: Path) -> list[Pat
         text(x, 3.9, f"{arm_labels.get(arm, arm)}\nallocated: {n}")
         arrow(x, 3.5, x, 2.2)
         text(x, 1.8, f"Analysed: {flow.analysed[arm]}")
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 @dataclass(frozen=True)
@@ -461,8 +456,4 @@ def adverse_event_figure(result, out_stem: Path) -> list[Path]:
     for ax in (left, right):
         ax.grid(axis="x", alpha=0.3, lw=0.5)
         ax.spines[["top", "right"]].set_visible(False)
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from survtrial import __version__
+from survtrial.report.figures import save_figure
 from survtrial.report.files import output_dir, write_text
 from survtrial.report.jsonify import dumps, jsonable
 
@@ -175,11 +176,7 @@ def monitoring_figure(m, out_stem: Path) -> list[Path]:
     ax.set_title(f"{m.look}: {m.decision}", fontsize=9)
     ax.grid(alpha=0.3, lw=0.5)
     ax.legend(fontsize=8, frameon=False)
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def write_dsmb_report(out: Path, m, data, analysis, command: str | None) -> list[str]:

@@ -12,6 +12,7 @@ import numpy as np
 from survtrial import __version__
 from survtrial._errors import InputError
 from survtrial.report import files
+from survtrial.report.figures import save_figure
 from survtrial.report.jsonify import dumps, jsonable
 
 
@@ -128,11 +129,7 @@ def power_figure(sim, out_stem: Path) -> list[Path] | None:
     ax.grid(alpha=0.3, lw=0.5)
     ax.set_title(f"{sim.protocol_name}: {sim.replicates} trials per point (95% MC intervals)",
                  fontsize=9)
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def write_simulation(sim, out: Path) -> list[str]:
