@@ -15,6 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "survtrial"
 LAYERS: dict[str, int] = {
     "_errors": 0,
     "units": 0,
+    "arrays": 0,
     "stats": 1,
     "design": 2,
     "analysis": 3,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial.arrays import namespace, row_sum, segment_sum, stable_argsort
+
 _TINY = 1e-300
 
 
@@ -43,8 +45,9 @@ class Runs:
         return self.n_rows * (self.n_keys + 1)
 
     def segment_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum of per-run values by segment, as (R, K)."""
-        out = np.bincount(self.seg, weights=values, minlength=self.n_seg)
+        """Sum of per-run values by segment, as (R, K) (each added left to right, on the
+        device where the runs are: :func:`survtrial.arrays.segment_sum`)."""
+        out = segment_sum(self.seg, values, self.n_seg)
         return out.reshape(self.n_rows, self.n_keys + 1)[:, : self.n_keys]
 
     def segment_cumsum(self, values: np.ndarray) -> np.ndarray:
@@ -94,11 +97,12 @@ def _segment_time_order(seg: np.ndarray, t: np.ndarray, scale: float) -> np.ndar
     """The stable order by (segment, time): ``np.lexsort((t, seg))``. Whole-number times (days,
     as the trial engine's) are sorted as one integer key ``seg * scale + t``, which gives the
     same order (exact in int64) in about a third of the time."""
-    n_seg = int(seg.max(initial=0)) + 1
-    if t.size and n_seg * scale < 2.0**62 and np.array_equal(t, np.floor(t)):
+    xp = namespace(t)
+    n_seg = int(seg.max()) + 1 if seg.size else 1
+    if t.size and n_seg * scale < 2.0**62 and bool(xp.array_equal(t, xp.floor(t))):
         key = seg.astype(np.int64) * int(scale) + t.astype(np.int64)
-        return np.argsort(key, kind="stable")
-    return np.lexsort((t, seg))
+        return stable_argsort(key)
+    return xp.lexsort(xp.stack((t, seg)))
 
 
 def build_runs(
@@ -110,29 +114,31 @@ def build_runs(
     n_causes: int = 1,
 ) -> Runs:
     """Distinct (row, key, time) runs. ``cause``: 0 censored, 1..n_causes an event."""
+    xp = namespace(time)
     r, _n = time.shape
-    k = np.where(key >= 0, key, n_keys)
-    seg = (np.arange(r)[:, None] * (n_keys + 1) + k).ravel()
-    t = np.where(key >= 0, time, 0.0).ravel()
-    c = np.where(key >= 0, cause, 0).ravel().astype(np.int64)
-    g = (np.zeros_like(k) if arm is None else np.where(key >= 0, arm, 0)).ravel()
+    k = xp.where(key >= 0, key, n_keys)
+    seg = (xp.arange(r)[:, None] * (n_keys + 1) + k).ravel()
+    t = xp.where(key >= 0, time, 0.0).ravel()
+    c = xp.where(key >= 0, cause, 0).ravel().astype(np.int64)
+    g = (xp.zeros_like(k) if arm is None else xp.where(key >= 0, arm, 0)).ravel()
     n_arms = 1 if arm is None else 2
-    scale = float(np.max(t, initial=0.0)) + 2.0
+    scale = (float(t.max()) if t.size else 0.0) + 2.0
     order = _segment_time_order(seg, t, scale)
     seg, t, c, g = seg[order], t[order], c[order], g[order]
-    new = np.r_[True, (seg[1:] != seg[:-1]) | (t[1:] != t[:-1])]
-    run = np.cumsum(new) - 1
+    new = xp.concatenate([xp.ones(1, dtype=bool), (seg[1:] != seg[:-1]) | (t[1:] != t[:-1])])
+    new = new[: t.shape[0]]  # an empty batch has no runs
+    run = xp.cumsum(new) - 1
     m = int(run[-1]) + 1 if run.size else 0
-    first = np.flatnonzero(new)
-    count = np.bincount(run * n_arms + g, minlength=m * n_arms).reshape(m, n_arms)
+    first = xp.flatnonzero(new)
+    count = xp.bincount(run * n_arms + g, minlength=m * n_arms).reshape(m, n_arms)
     ev = c > 0
-    events = np.bincount(
+    events = xp.bincount(
         (run[ev] * n_arms + g[ev]) * n_causes + (c[ev] - 1), minlength=m * n_arms * n_causes
     ).reshape(m, n_arms, n_causes)
     rseg = seg[first]
-    rc = np.cumsum(count[::-1], axis=0)[::-1]
-    rc = np.vstack([rc, np.zeros((1, n_arms), dtype=rc.dtype)])
-    next_start = np.searchsorted(rseg, rseg, side="right")
+    rc = xp.cumsum(count[::-1], axis=0)[::-1]
+    rc = xp.concatenate([rc, xp.zeros((1, n_arms), dtype=rc.dtype)])
+    next_start = xp.searchsorted(rseg, rseg, side="right")
     at_risk = rc[:-1] - rc[next_start]
     return Runs(rseg, t[first], count, events, at_risk, r, n_keys, scale)
 
@@ -203,17 +209,18 @@ def logrank_z(runs: Runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     ``z = (O_1 - E_1) / sqrt(V)``: negative when arm 1 has fewer events than expected.
     """
+    xp = namespace(runs.time)
     d = runs.d.astype(float)
     n = runs.n.astype(float)
     n1 = runs.at_risk[:, 1].astype(float)
     d1 = runs.events[:, 1, :].sum(axis=1).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         e1 = d * n1 / n
-        v = np.where(n > 1, d * (n - d) / (n - 1) * (n1 / n) * (1 - n1 / n), 0.0)
-    o_e = runs.segment_sum(d1 - e1).sum(axis=1)
-    var = runs.segment_sum(v).sum(axis=1)
+        v = xp.where(n > 1, d * (n - d) / (n - 1) * (n1 / n) * (1 - n1 / n), 0.0)
+    o_e = row_sum(runs.segment_sum(d1 - e1))
+    var = row_sum(runs.segment_sum(v))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(var > 0, o_e / np.sqrt(var), np.nan)
+        z = xp.where(var > 0, o_e / xp.sqrt(var), np.nan)
     return z, o_e, var
 
 

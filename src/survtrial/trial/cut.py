@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from survtrial.analysis import AnalysisData, AnalysisSettings
+from survtrial.arrays import namespace
 from survtrial.protocol import Protocol
 from survtrial.trial.batch import TrialBatch
 from survtrial.units import DAYS_PER_YEAR
@@ -35,12 +36,13 @@ class CutData:
 def endpoint_at(b: TrialBatch, cut_day: np.ndarray):
     """(in_data, censoring time, event, time) of the endpoint at the cutoff: what an interim
     look needs, without the rest of :func:`cut_data` (the same arithmetic)."""
-    c = np.asarray(cut_day, dtype=float).reshape(-1, 1)
+    xp = namespace(b.randomized)
+    c = xp.asarray(cut_day, dtype=float).reshape(-1, 1)
     in_data = b.randomized & (b.rand_day <= c)
-    potential = np.where(in_data, c - b.rand_day, 0.0)
-    censor = np.minimum(potential, b.ltfu_time)
+    potential = xp.where(in_data, c - b.rand_day, 0.0)
+    censor = xp.minimum(potential, b.ltfu_time)
     ev = in_data & (b.event_time <= censor)
-    time = np.where(in_data, np.where(ev, b.event_time, censor), 0.0)
+    time = xp.where(in_data, xp.where(ev, b.event_time, censor), 0.0)
     return in_data, censor, ev, time
 
 

@@ -47,7 +47,8 @@ def simulate_batch(
             p, streams, arm, e.stratum, e.rand_day, np.minimum(o.event_time, o.ltfu_time)
         )
     else:
-        occurs, onset = np.zeros((*arm.shape, 0), dtype=bool), np.zeros((*arm.shape, 0))
+        xp = streams.xp
+        occurs, onset = xp.zeros((*arm.shape, 0), dtype=bool), xp.zeros((*arm.shape, 0))
     return TrialBatch(
         protocol=p,
         replicate_ids=replicate_ids,

@@ -7,8 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
+from survtrial.arrays import CPU, Backend
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_MONTH
@@ -59,14 +60,15 @@ def capacity(p: Protocol) -> int:
     return int(np.ceil(need + 6.0 * np.sqrt(need) + 20))
 
 
-def truncated_lognormal(u: np.ndarray, spec) -> np.ndarray:
+def truncated_lognormal(u, spec, backend: Backend = CPU):
     """Inverse CDF of a log-normal (median, log SD) truncated to [min, max], at uniforms ``u``."""
+    xp = backend.xp
     mu, sd = np.log(spec.median), spec.log_sd
     lo = ndtr((np.log(spec.min) - mu) / sd) if spec.min > 0 else 0.0
     hi = ndtr((np.log(spec.max) - mu) / sd)
-    q = np.clip(lo + u * (hi - lo), 1e-12, 1 - 1e-12)
-    x = np.exp(mu + sd * ndtri(q))
-    return np.clip(x, spec.min, np.nextafter(spec.max, 0))
+    q = xp.clip(lo + u * (hi - lo), 1e-12, 1 - 1e-12)
+    x = xp.exp(mu + sd * backend.ndtri(q))
+    return xp.clip(x, spec.min, np.nextafter(spec.max, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,24 +94,26 @@ def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
     Accrual stops once the target number of randomized patients is reached (in enrolment order).
     """
     r = streams.n
+    xp, be = streams.xp, streams.backend
     pop = p.population
     days, cum = accrual_grid(p, protocol_day(p, p.monitoring.latest_final_date))
-    arrivals = np.cumsum(streams.exponential(n), axis=1)
-    enrol_day = np.floor(np.interp(arrivals, cum, days, right=np.inf))
+    arrivals = xp.cumsum(streams.exponential(n), axis=1)
+    enrol_day = xp.floor(xp.interp(arrivals, xp.asarray(cum), xp.asarray(days), right=np.inf))
     enrol_day[arrivals > cum[-1]] = np.inf
 
-    age = truncated_lognormal(streams.random(n), pop.age_years)
+    age = truncated_lognormal(streams.random(n), pop.age_years, be)
     male = streams.random(n) < pop.male_fraction
     u_wbc = streams.random(n)  # drawn either way: the streams stay aligned across protocols
-    wbc = np.full(u_wbc.shape, np.nan)
+    wbc = xp.full(u_wbc.shape, np.nan)
     if pop.wbc_per_ul is not None:
-        wbc = truncated_lognormal(u_wbc, pop.wbc_per_ul)
+        wbc = truncated_lognormal(u_wbc, pop.wbc_per_ul, be)
     gprob = np.array([g.probability for g in pop.groups])
-    group = np.searchsorted(np.cumsum(gprob) / gprob.sum(), streams.random(n), side="right")
-    group = np.minimum(group, len(gprob) - 1)
+    cut = xp.asarray(np.cumsum(gprob) / gprob.sum())
+    group = xp.searchsorted(cut, streams.random(n), side="right")
+    group = xp.minimum(group, len(gprob) - 1)
 
     reasons: list[str] = []
-    exclusion = np.full((r, n), -1, dtype=np.int64)
+    exclusion = xp.full((r, n), -1, dtype=np.int64)
     for gi, g in enumerate(pop.groups):
         if not g.randomized:
             reasons.append(g.not_randomized_reason)
@@ -126,19 +130,19 @@ def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
         u = streams.random(n)
         hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
         exclusion[hit] = code
-    candidate = (exclusion < 0) & np.isfinite(enrol_day)
+    candidate = (exclusion < 0) & xp.isfinite(enrol_day)
 
-    before = np.cumsum(candidate, axis=1) - candidate
-    enrolled = np.isfinite(enrol_day) & (before < p.accrual.target_randomized)
+    before = xp.cumsum(candidate, axis=1) - candidate
+    enrolled = xp.isfinite(enrol_day) & (before < p.accrual.target_randomized)
     randomized = candidate & enrolled
-    enrol_day = np.where(enrolled, enrol_day, np.inf)
+    enrol_day = xp.where(enrolled, enrol_day, np.inf)
 
-    group_to_stratum = np.array(
+    group_to_stratum = xp.asarray(
         [pop.strata.index(g.name) if g.randomized else -1 for g in pop.groups]
     )
-    stratum = np.where(randomized, group_to_stratum[group], -1)
-    delay = np.array([g.days_to_randomization for g in pop.groups])
-    rand_day = np.where(randomized, enrol_day + np.round(delay[group]), np.inf)
+    stratum = xp.where(randomized, group_to_stratum[group], -1)
+    delay = xp.asarray([float(g.days_to_randomization) for g in pop.groups])
+    rand_day = xp.where(randomized, enrol_day + xp.round(delay[group]), np.inf)
     return Enrolment(
         enrolled=enrolled,
         enrol_day=enrol_day,
@@ -146,7 +150,7 @@ def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
         male=male,
         wbc_per_ul=wbc,
         group=group,
-        exclusion=np.where(enrolled, exclusion, -1),
+        exclusion=xp.where(enrolled, exclusion, -1),
         exclusion_reasons=tuple(reasons),
         randomized=randomized,
         stratum=stratum,

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from survtrial.arrays import namespace, to_host
 from survtrial.stats import batch as bs
 from survtrial.trial.batch import TrialBatch
 from survtrial.trial.cut import endpoint_at
@@ -108,6 +109,26 @@ def efficacy_bound(observed_rates: list[float], m) -> float:
     return look_bounds(observed_rates, m)[0]
 
 
+def _bounds_by_path(info: np.ndarray, active: np.ndarray, m, last: bool):
+    """Efficacy and futility bounds (R,) at the current look, NaN for inactive replicates:
+    one computation per distinct information path (rounded as :func:`look_bounds` rounds)."""
+    r = info.shape[0]
+    rates = np.round(info, 6)
+    if last:
+        rates[:, -1] = np.maximum(rates[:, -1], 1.0)
+    paths, inverse = np.unique(rates[active], axis=0, return_inverse=True)
+    inverse = np.ravel(inverse)
+    c = np.full(r, np.nan)
+    f = np.full(r, np.nan)
+    if m.beta_spending is not None and not last:
+        per_path = np.array([look_bounds(list(row), m) for row in paths]).reshape(-1, 2)
+        c[active] = per_path[inverse, 0]
+        f[active] = per_path[inverse, 1]
+    else:
+        c[active] = np.array([efficacy_bound(list(row), m) for row in paths])[inverse]
+    return c, f
+
+
 @dataclass(frozen=True, slots=True)
 class MonitoringResult:
     """The monitoring of R replicate trials at their L planned looks.
@@ -141,53 +162,56 @@ def decide(
     Efficacy when ``-z >= efficacy`` (``|z| >= efficacy`` two-sided); otherwise futility when
     ``-z < futility``. A NaN statistic or bound decides nothing (the trial continues).
     """
-    cross = (neg_z >= efficacy) if sided == 1 else (np.abs(neg_z) >= efficacy)
+    cross = (neg_z >= efficacy) if sided == 1 else (abs(neg_z) >= efficacy)
     return cross, ~cross & (neg_z < futility)
 
 
-def _event_calendar_days(b: TrialBatch) -> np.ndarray:
+def _event_calendar_days(b: TrialBatch):
+    xp = namespace(b.randomized)
     ok = b.randomized & (b.event_time <= b.ltfu_time)
-    return np.sort(np.where(ok, b.rand_day + b.event_time, np.inf), axis=1)
+    return xp.sort(xp.where(ok, b.rand_day + b.event_time, np.inf), axis=1)
 
 
 def monitor(b: TrialBatch) -> MonitoringResult:
+    """The looks of ``b``'s trials, on the device where their arrays are (numpy or CuPy);
+    the bounds are computed on the host, once per distinct information path."""
     p = b.protocol
     m = p.monitoring
+    xp = namespace(b.randomized)
     r = b.shape[0]
     latest = float(b.days(m.latest_final_date))
     cal = None
     n_looks = len(m.looks)
-    has_futility = m.beta_spending is not None
-    look_day = np.zeros((r, n_looks))
-    events = np.zeros((r, n_looks))
-    info = np.zeros((r, n_looks))
-    z = np.full((r, n_looks), np.nan)
-    bound = np.full((r, n_looks), np.nan)
-    fbound = np.full((r, n_looks), np.nan)
-    active = np.ones(r, dtype=bool)
-    stop = np.full(r, n_looks - 1)
-    early = np.zeros(r, dtype=bool)
-    futile = np.zeros(r, dtype=bool)
-    rejected = np.zeros(r, dtype=bool)
-    prev = np.zeros(r)
+    look_day = xp.zeros((r, n_looks))
+    events = xp.zeros((r, n_looks))
+    info = xp.zeros((r, n_looks))
+    z = xp.full((r, n_looks), np.nan)
+    bound = xp.full((r, n_looks), np.nan)
+    fbound = xp.full((r, n_looks), np.nan)
+    active = xp.ones(r, dtype=bool)
+    stop = xp.full(r, n_looks - 1)
+    early = xp.zeros(r, dtype=bool)
+    futile = xp.zeros(r, dtype=bool)
+    rejected = xp.zeros(r, dtype=bool)
+    prev = xp.zeros(r)
     for k, look in enumerate(m.looks):
         if look.date is not None:
-            day = np.full(r, float(b.days(look.date)))
+            day = xp.full(r, float(b.days(look.date)))
         else:
             if cal is None:
                 cal = _event_calendar_days(b)
             e = min(look.events, cal.shape[1]) - 1
-            day = np.minimum(cal[:, e], latest)
-        day = np.maximum(day, prev)
+            day = xp.minimum(cal[:, e], latest)
+        day = xp.maximum(day, prev)
         prev = day
         look_day[:, k] = day
         in_data, _, event, time = endpoint_at(b, day)
         runs = bs.build_runs(
             time,
             event.astype(np.int64),
-            np.where(in_data, b.stratum, -1),
+            xp.where(in_data, b.stratum, -1),
             len(p.population.strata),
-            arm=np.maximum(b.arm, 0),
+            arm=xp.maximum(b.arm, 0),
         )
         z[:, k] = bs.logrank_z(runs)[0]
         events[:, k] = event.sum(axis=1)
@@ -195,20 +219,8 @@ def monitor(b: TrialBatch) -> MonitoringResult:
         last = k == n_looks - 1
         # the bounds depend only on the observed information path: one computation per
         # distinct path (rounded as look_bounds rounds), not per replicate
-        rates = np.round(info[:, : k + 1], 6)
-        if last:
-            rates[:, -1] = np.maximum(rates[:, -1], 1.0)
-        paths, inverse = np.unique(rates[active], axis=0, return_inverse=True)
-        inverse = np.ravel(inverse)
-        c = np.full(r, np.nan)
-        f = np.full(r, np.nan)
-        if has_futility and not last:
-            per_path = np.array([look_bounds(list(row), m) for row in paths]).reshape(-1, 2)
-            c[active] = per_path[inverse, 0]
-            f[active] = per_path[inverse, 1]
-        else:
-            c[active] = np.array([efficacy_bound(list(row), m) for row in paths])[inverse]
-        cross, stop_futile = decide(-z[:, k], c, f, m.sided)
+        c, f = _bounds_by_path(to_host(info[:, : k + 1]), to_host(active), m, last)
+        cross, stop_futile = decide(-z[:, k], xp.asarray(c), xp.asarray(f), m.sided)
         cross &= active
         stop_futile &= active
         fbound[:, k] = f

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial.arrays import namespace
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_YEAR
@@ -56,24 +57,25 @@ def piecewise_inverse(e: np.ndarray, starts: np.ndarray, rates: np.ndarray) -> n
     return np.where(r > 0, t, np.inf)
 
 
-def piecewise_inverse_by_group(
-    e: np.ndarray, starts: np.ndarray, group_rates: np.ndarray, group: np.ndarray
-) -> np.ndarray:
+def piecewise_inverse_by_group(e, starts: np.ndarray, group_rates: np.ndarray, group):
     """:func:`piecewise_inverse` when patients share the hazards of a few groups (arm x
     stratum): ``group_rates`` (G, J), ``group`` the group of each patient. The cumulative hazard
     is built once per group and searched, with the same arithmetic, so the times are equal bit
-    for bit; no (patients x intervals) arrays."""
+    for bit; no (patients x intervals) arrays. ``starts`` and ``group_rates`` are small host
+    arrays; ``e`` and ``group`` may live on the GPU."""
+    xp = namespace(e)
     widths = np.diff(starts)
     cum = np.zeros(group_rates.shape)
     cum[:, 1:] = np.cumsum(group_rates[:, :-1] * widths, axis=-1)
     n_int = group_rates.shape[1]
-    j = np.zeros(e.shape, dtype=np.intp)  # the interval: how many later starts e has reached
+    cum_d = xp.asarray(cum)
+    j = xp.zeros(e.shape, dtype=np.intp)  # the interval: how many later starts e has reached
     for i in range(1, n_int):
-        j += e >= cum[:, i][group]
+        j += e >= cum_d[:, i][group]
     cell = group * n_int + j
-    r, c = group_rates.ravel()[cell], cum.ravel()[cell]
+    r, c = xp.asarray(group_rates.ravel())[cell], cum_d.ravel()[cell]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(r > 0, starts[j] + (e - c) / r, np.inf)
+        return xp.where(r > 0, xp.asarray(starts)[j] + (e - c) / r, np.inf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,36 +90,37 @@ def outcomes(
     p: Protocol, streams: BlockStreams, arm: np.ndarray, stratum: np.ndarray, randomized
 ) -> Outcomes:
     r, n = arm.shape
+    xp = streams.xp
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
-    a_idx, s_idx = np.maximum(arm, 0), np.maximum(stratum, 0)
+    a_idx, s_idx = xp.maximum(arm, 0), xp.maximum(stratum, 0)
     n_strata = h.shape[1]
     group = a_idx * n_strata + s_idx  # arm x stratum: the hazards' groups
     n_ev = h.shape[2]
-    latent = np.empty((n_ev, r, n))
+    latent = xp.empty((n_ev, r, n))
     for k in range(n_ev):
         e = streams.exponential(n)
         t = piecewise_inverse_by_group(e, starts, h[:, :, k].reshape(-1, h.shape[3]), group)
-        cured = streams.random(n) < cure[:, :, k].reshape(-1)[group]
-        latent[k] = np.where(cured, np.inf, t)
-    event_type = np.argmin(latent, axis=0)
-    event_time = np.min(latent, axis=0)
-    event_type = np.where(np.isfinite(event_time) & randomized, event_type, -1)
-    event_time = np.where(randomized, np.ceil(event_time), np.inf)
-    event_time = np.maximum(event_time, 1.0)
+        cured = streams.random(n) < xp.asarray(cure[:, :, k].reshape(-1))[group]
+        latent[k] = xp.where(cured, np.inf, t)
+    event_type = xp.argmin(latent, axis=0)
+    event_time = xp.min(latent, axis=0)
+    event_type = xp.where(xp.isfinite(event_time) & randomized, event_type, -1)
+    event_time = xp.where(randomized, xp.ceil(event_time), np.inf)
+    event_time = xp.maximum(event_time, 1.0)
 
-    is_death = np.array([e.death for e in p.outcomes.event_types])
+    is_death = xp.asarray([e.death for e in p.outcomes.event_types])
     post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
     e_post = streams.exponential(n)
-    after = np.ceil(e_post / post) if post > 0 else np.full((r, n), np.inf)
+    after = xp.ceil(e_post / post) if post > 0 else xp.full((r, n), np.inf)
     has = event_type >= 0
-    death_time = np.where(
-        has & is_death[np.maximum(event_type, 0)],
+    death_time = xp.where(
+        has & is_death[xp.maximum(event_type, 0)],
         event_time,
-        np.where(has, event_time + np.maximum(after, 1.0), np.inf),
+        xp.where(has, event_time + xp.maximum(after, 1.0), np.inf),
     )
     lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
     e_lf = streams.exponential(n)
-    ltfu = np.ceil(e_lf / lf) if lf > 0 else np.full((r, n), np.inf)
-    ltfu = np.where(randomized, np.maximum(ltfu, 1.0), np.inf)
+    ltfu = xp.ceil(e_lf / lf) if lf > 0 else xp.full((r, n), np.inf)
+    ltfu = xp.where(randomized, xp.maximum(ltfu, 1.0), np.inf)
     return Outcomes(event_time, event_type, death_time, ltfu)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from survtrial._errors import InputError
+from survtrial.arrays import stable_argsort
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
 from survtrial.trial.enrol import Enrolment
@@ -14,28 +16,29 @@ def permuted_block_sequences(
     streams: BlockStreams, p: Protocol, n_cells: int, length: int
 ) -> np.ndarray:
     """Treatment sequences (R, n_cells, length) from permuted blocks of random sizes."""
+    xp = streams.xp
     sizes = np.asarray(p.randomization.block_sizes)
     ratio = np.array([p.control.ratio, p.experimental.ratio])
     unit = int(ratio.sum())
     bmax = int(sizes.max())
     n_blocks = length // int(sizes.min()) + 1
     r = streams.n
-    size = sizes[streams.integers(len(sizes), n_cells, n_blocks)]  # (R, C, B)
-    pos = np.arange(bmax)
+    size = xp.asarray(sizes)[streams.integers(len(sizes), n_cells, n_blocks)]  # (R, C, B)
+    pos = xp.arange(bmax)
     # within a block of size s, the first s * ratio[0] / unit positions are control
     n_ctrl = size * ratio[0] // unit
     keys = streams.random(n_cells, n_blocks, bmax)
-    keys = np.where(pos[None, None, None, :] < size[..., None], keys, 2.0)
-    order = np.argsort(keys, axis=-1, kind="stable")
+    keys = xp.where(pos[None, None, None, :] < size[..., None], keys, 2.0)
+    order = stable_argsort(keys, axis=-1)
     # the unused positions (key 2) sort last, so after sorting the first ``size`` are the
     # block's; the treatment at sorted place i is that of position order[i]
     arm = (order >= n_ctrl[..., None]).astype(np.int8).reshape(r, n_cells, -1)
     valid = (pos[None, None, None, :] < size[..., None]).reshape(r, n_cells, -1)
     # compact: the block positions in order, the first ``length`` of them
-    place = np.cumsum(valid, axis=-1) - 1
+    place = xp.cumsum(valid, axis=-1) - 1
     keep = valid & (place < length)
-    seq = np.zeros((r, n_cells, length), dtype=np.int8)
-    i, c, _ = np.nonzero(keep)
+    seq = xp.zeros((r, n_cells, length), dtype=np.int8)
+    i, c, _ = xp.nonzero(keep)
     seq[i, c, place[keep]] = arm[keep]
     return seq
 
@@ -82,26 +85,32 @@ def minimization(
 def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
     """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized."""
     r, n = e.enrolled.shape
-    order = np.argsort(e.rand_day, axis=1, kind="stable")
+    xp = streams.xp
+    order = stable_argsort(e.rand_day, axis=1)
     if p.randomization.method == "permuted_blocks":
-        cell = np.zeros((r, n), dtype=np.int64)
+        cell = xp.zeros((r, n), dtype=np.int64)
         n_cells = 1
         n_strata = len(p.population.strata)
         for fac in p.randomization.stratify_by:
             lev, k = (e.stratum, n_strata) if fac == "risk_group" else (e.male.astype(int), 2)
-            cell = cell * k + np.maximum(lev, 0)
+            cell = cell * k + xp.maximum(lev, 0)
             n_cells *= k
-        rows = np.arange(r)[:, None]
+        rows = xp.arange(r)[:, None]
         cell_o = cell[rows, order]
         act_o = e.randomized[rows, order]
-        onehot = (cell_o[..., None] == np.arange(n_cells)) & act_o[..., None]
-        rank_o = (np.cumsum(onehot, axis=1) - 1)[rows, np.arange(n)[None, :], cell_o]
+        onehot = (cell_o[..., None] == xp.arange(n_cells)) & act_o[..., None]
+        rank_o = (xp.cumsum(onehot, axis=1) - 1)[rows, xp.arange(n)[None, :], cell_o]
         length = n  # fixed by the protocol, so that the draws do not depend on the chunk
         seq = permuted_block_sequences(streams, p, n_cells, length)
-        arm_o = seq[rows, cell_o, np.clip(rank_o, 0, length - 1)]
-        arm = np.full((r, n), -1, dtype=np.int64)
-        arm[rows, order] = np.where(act_o, arm_o, -1)
+        arm_o = seq[rows, cell_o, xp.clip(rank_o, 0, length - 1)]
+        arm = xp.full((r, n), -1, dtype=np.int64)
+        arm[rows, order] = xp.where(act_o, arm_o, -1)
         return arm
+    if xp is not np:
+        raise InputError(
+            "randomization.method: minimization runs patient by patient and is not available "
+            "on the GPU (use --device cpu)"
+        )
     facs = [
         np.maximum(e.stratum, 0) if fac == "risk_group" else e.male.astype(int)
         for fac in p.randomization.minimization_factors or ["risk_group"]

@@ -25,28 +25,25 @@ class Treatment:
 
 def treat(p: Protocol, streams: BlockStreams, e: Enrolment, arm: np.ndarray) -> Treatment:
     r, n = e.enrolled.shape
+    xp = streams.xp
     gr = p.body_size
     z1, z2 = streams.normal(n), streams.normal(n)
     if gr is None:
-        height = weight = bsa = np.full((r, n), np.nan)
+        height = weight = bsa = xp.full((r, n), np.nan)
     else:
-        ages = np.asarray(gr.age_years)
-        h_med = np.where(
-            e.male,
-            np.interp(e.age_years, ages, gr.height_cm_male),
-            np.interp(e.age_years, ages, gr.height_cm_female),
-        )
-        w_med = np.where(
-            e.male,
-            np.interp(e.age_years, ages, gr.weight_kg_male),
-            np.interp(e.age_years, ages, gr.weight_kg_female),
-        )
+        ages = xp.asarray(gr.age_years, dtype=float)
+
+        def median(values) -> np.ndarray:  # the growth reference at each patient's age
+            return xp.interp(e.age_years, ages, xp.asarray(values, dtype=float))
+
+        h_med = xp.where(e.male, median(gr.height_cm_male), median(gr.height_cm_female))
+        w_med = xp.where(e.male, median(gr.weight_kg_male), median(gr.weight_kg_female))
         # one shared size deviate (taller children are heavier), plus independent weight noise
-        height = h_med * np.exp(gr.height_log_sd * z1)
-        weight = w_med * np.exp(gr.weight_log_sd * (0.6 * z1 + 0.8 * z2))
-        bsa = np.sqrt(height * weight / 3600.0)
+        height = h_med * xp.exp(gr.height_log_sd * z1)
+        weight = w_med * xp.exp(gr.weight_log_sd * (0.6 * z1 + 0.8 * z2))
+        bsa = xp.sqrt(height * weight / 3600.0)
     dose_rate = max(
         (ph.dose_ug_per_m2_per_day for ph in p.experimental.phases if ph.drug), default=0.0
     )
-    dose = np.where(arm == 1, np.nan_to_num(dose_rate * bsa), 0.0)
+    dose = xp.where(arm == 1, xp.nan_to_num(dose_rate * bsa), 0.0)
     return Treatment(height, weight, bsa, dose)
