@@ -45,7 +45,7 @@ class Backend:
 
     def ndtri(self, p: Any) -> Any:
         """Inverse of the standard normal CDF, elementwise."""
-        if self.name == "cpu":
+        if self.xp is np:
             from scipy.special import ndtri
 
             return ndtri(p)
@@ -64,9 +64,19 @@ class Backend:
         pool = self.xp.get_default_memory_pool()
         return int(free + pool.free_bytes())
 
+    def held_bytes(self) -> int:
+        """Device memory held by this process's pool (its peak, since freed blocks stay cached
+        until :meth:`release`); 0 on the CPU."""
+        return 0 if self.name == "cpu" else int(self.xp.get_default_memory_pool().total_bytes())
+
+    def release(self) -> None:
+        """Hand the pool's cached device memory back (GPU only)."""
+        if self.name == "gpu":
+            self.xp.get_default_memory_pool().free_all_blocks()
+
 
 CPU = Backend("cpu", np, 16)
-GPU_BLOCK = 4096  # replicates per random generator on the GPU: one draw fills the device
+GPU_BLOCK = 1024  # replicates per random generator on the GPU: one draw fills the device
 
 
 def backend(device: str = "cpu") -> Backend:

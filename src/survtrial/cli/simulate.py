@@ -38,13 +38,24 @@ def simulate_command(
             help="Dask scheduler (tcp://host:8786); without it, a local Dask cluster.",
         ),
     ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            metavar="cpu|gpu",
+            help="Where the trials run: CPU processes, or one NVIDIA GPU (pip install "
+            "'survtrial[gpu]'); results are a pure function of the seed per device kind.",
+        ),
+    ] = "cpu",
 ) -> None:
     """Operating characteristics of a protocol's design: power, stops by look, expectations."""
+    from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
     from survtrial.report.simulation import print_simulation, write_simulation
     from survtrial.simulate import simulate
 
+    backend(device)  # no GPU, or no CuPy: say so before anything starts
     text, source, name = protocol_text(protocol)
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))
@@ -52,12 +63,13 @@ def simulate_command(
         sim = simulate(
             text, source, name, replicates=replicates, seed=seed, vary=tuple(vary or ()),
             workers=workers, executor=executor, scheduler=scheduler, progress=progress,
+            device=device,
         )
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)
     n = sim.replicates * len(sim.scenarios)
+    where = "on the GPU" if sim.device == "gpu" else f"{executor} executor, {workers} workers"
     typer.echo(
         f"{n} trials in {sim.elapsed_seconds:.1f} s ({n / max(sim.elapsed_seconds, 1e-9):,.0f} "
-        f"per second, {executor} executor, {workers} workers). Wrote {', '.join(written)} "
-        f"to {folder}/"
+        f"per second, {where}). Wrote {', '.join(written)} to {folder}/"
     )

@@ -50,6 +50,7 @@ def document(sim) -> dict[str, Any]:
             "protocol": {"name": sim.protocol_name, "sha256": sim.protocol_sha256,
                          "vary": list(sim.vary)},
             "seed": sim.seed,
+            "device": sim.device,
             "version": __version__,
             "replicates": sim.replicates,
             "z_convention": "stratified log-rank z; negative favours the experimental arm; "

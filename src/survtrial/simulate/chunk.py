@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial.arrays import backend, to_host
 from survtrial.protocol import Protocol
 from survtrial.trial import monitor, simulate_batch
-from survtrial.trial._rng import BLOCK, BlockStreams
+from survtrial.trial._rng import BlockStreams
 
 CONTINUE, EFFICACY, FUTILITY, NOT_REACHED = 0, 1, 2, -1
 DECISIONS = {CONTINUE: "continue", EFFICACY: "stop for efficacy", FUTILITY: "stop for futility",
@@ -49,38 +50,58 @@ def hazard_ratio_from_z(z: np.ndarray, events: np.ndarray, allocation: float) ->
         return np.exp(z * (1.0 + allocation) / np.sqrt(allocation * events))
 
 
-def simulate_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int) -> ChunkResult:
-    """Replicates of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them)."""
-    streams = BlockStreams(seed, b0, nb, n_rep)
-    ids = np.arange(b0 * BLOCK, b0 * BLOCK + n_rep)
+def simulate_chunk(
+    protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, device: str = "cpu"
+) -> ChunkResult:
+    """Replicates of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them), simulated on
+    ``device`` ("cpu" or "gpu": the same steps on CuPy arrays, with the GPU's own stream blocks
+    of :data:`survtrial.arrays.GPU_BLOCK` replicates); the result is on the host."""
+    be = backend(device)
+    streams = BlockStreams(seed, b0, nb, n_rep, be)
+    ids = np.arange(b0 * be.block, b0 * be.block + n_rep)
     batch = simulate_batch(protocol, streams, ids, with_adverse_events=False)
     mon = monitor(batch)
-    r = np.arange(n_rep)
-    n_looks = mon.z.shape[1]
-    look = np.arange(n_looks)[None, :]
-    stop = mon.stop_look
-    rejected = mon.rejected
-    for_futility = mon.stopped_for_futility
+    look_day = to_host(mon.look_day)
+    stop = to_host(mon.stop_look)
+    stop_day = be.xp.asarray(look_day[np.arange(n_rep), stop])
+    # randomized by the stopping look (cut_data's in_data, without cutting the follow-up)
+    subjects = to_host((batch.randomized & (batch.rand_day <= stop_day[:, None])).sum(axis=1))
+    return _chunk_result(
+        protocol,
+        ids,
+        look_day,
+        *(to_host(a) for a in (mon.events, mon.information, mon.z, mon.bound)),
+        to_host(mon.futility_bound),
+        stop,
+        to_host(mon.rejected),
+        to_host(mon.stopped_for_futility),
+        subjects,
+    )
+
+
+def _chunk_result(
+    protocol, ids, look_day, events, information, z, bound, futility_bound, stop, rejected,
+    for_futility, subjects,
+) -> ChunkResult:  # fmt: skip
+    r = np.arange(len(ids))
+    look = np.arange(z.shape[1])[None, :]
     decision = np.where(look < stop[:, None], CONTINUE, NOT_REACHED)
     decision[r, stop] = np.where(rejected, EFFICACY, np.where(for_futility, FUTILITY, CONTINUE))
-    stop_day = mon.look_day[r, stop]
-    # randomized by the stopping look (cut_data's in_data, without cutting the follow-up)
-    subjects = (batch.randomized & (batch.rand_day <= stop_day[:, None])).sum(axis=1)
     allocation = protocol.experimental.ratio / protocol.control.ratio
     return ChunkResult(
-        replicate=batch.replicate_ids,
-        look_day=mon.look_day,
-        events=mon.events,
-        information=mon.information,
-        z=mon.z,
-        efficacy_bound=mon.bound,
-        futility_bound=mon.futility_bound,
+        replicate=ids,
+        look_day=look_day,
+        events=events,
+        information=information,
+        z=z,
+        efficacy_bound=bound,
+        futility_bound=futility_bound,
         decision=decision,
-        hazard_ratio=hazard_ratio_from_z(mon.z, mon.events, allocation),
+        hazard_ratio=hazard_ratio_from_z(z, events, allocation),
         stop_look=stop,
         rejected=rejected,
         subjects=subjects.astype(float),
-        stop_events=mon.events[r, stop],
+        stop_events=events[r, stop],
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from survtrial._errors import InputError
+from survtrial.arrays import Backend, backend
 from survtrial.protocol import Protocol, parse_protocol, parse_vary, with_overrides
 from survtrial.simulate.characteristics import ScenarioCharacteristics, characteristics
 from survtrial.simulate.chunk import ChunkResult, concatenate, simulate_chunk
@@ -22,6 +23,8 @@ from survtrial.trial._rng import BLOCK
 from survtrial.trial.executor import chunk_plan, map_chunks
 
 CHUNK_BLOCKS = 4  # 64 replicates a chunk: memory stays bounded, arrays stay in cache
+GPU_MEMORY_SHARE = 0.5  # of the device's free memory, for one chunk (the rest: headroom)
+GPU_MAX_CHUNK_BLOCKS = 64  # 262,144 replicates: the progress bar still moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Simulation:
     elapsed_seconds: float
     executor: str
     workers: int
+    device: str = "cpu"
 
 
 def scenarios(text: str, source: str, vary: tuple[str, ...]) -> list[tuple[dict, Protocol]]:
@@ -71,20 +75,41 @@ def simulate(
     executor: str = "local",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    device: str = "cpu",
 ) -> Simulation:
-    """Simulate ``replicates`` trials of each scenario; ``progress(done, total)``."""
+    """Simulate ``replicates`` trials of each scenario; ``progress(done, total)``.
+
+    ``device="gpu"`` runs the same steps on CuPy arrays in this process, in chunks sized from
+    the GPU's free memory (:func:`_on_gpu`); the numbers are a pure function of the seed for a
+    given device kind, and agree with the CPU's within Monte Carlo error.
+    """
     if replicates < 1:
         raise InputError(f"--replicates: need at least 1, got {replicates}")
     if seed < 0:
         raise InputError(f"--seed: must be >= 0, got {seed}")
+    be = backend(device)
+    if be.name == "gpu" and executor != "local":
+        raise InputError("--device gpu: runs in this process on its GPU; --executor must be local")
     grid = scenarios(text, source, vary)
     total = replicates * len(grid)
-    chunks = chunk_plan(replicates, CHUNK_BLOCKS, BLOCK)
     t0 = time.perf_counter()
+    if be.name == "gpu":
+        runs = _on_gpu(grid, seed, replicates, be, progress, total)
+        return Simulation(
+            protocol_name=name,
+            protocol_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            seed=seed,
+            replicates=replicates,
+            vary=tuple(vary),
+            scenarios=tuple(runs),
+            elapsed_seconds=time.perf_counter() - t0,
+            executor="gpu",
+            workers=1,
+            device="gpu",
+        )
+    chunks = chunk_plan(replicates, CHUNK_BLOCKS, BLOCK)
     # every chunk of every scenario in one pool: the workers start once
-    calls = [
-        (protocol, seed, b0, nb, n_rep) for _, protocol in grid for b0, nb, n_rep in chunks
-    ]
+    calls = [(protocol, seed, b0, nb, n_rep) for _, protocol in grid for b0, nb, n_rep in chunks]
     sizes = [n_rep for _ in grid for _, _, n_rep in chunks]
     parts = map_chunks(
         simulate_chunk,
@@ -111,3 +136,35 @@ def simulate(
         executor=executor,
         workers=workers,
     )
+
+
+def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int):
+    """Each scenario's chunks one after the other on the GPU. A scenario's first chunk is one
+    stream block, run on an emptied memory pool, so the pool's size after it is the memory a
+    block needs; later chunks take as many blocks as fit in :data:`GPU_MEMORY_SHARE` of the
+    free memory. Chunk sizes change nothing: every block has its own stream, and every kernel
+    treats a replicate on its own."""
+    n_blocks = -(-replicates // be.block)
+    runs, done = [], 0
+    for setting, protocol in grid:
+        parts: list[ChunkResult] = []
+        be.release()
+        per_block, b = 0, 0
+        while b < n_blocks:
+            nb = 1 if not per_block else _blocks_that_fit(be, per_block, n_blocks - b)
+            n_rep = min(nb * be.block, replicates - b * be.block)
+            parts.append(simulate_chunk(protocol, seed, b, nb, n_rep, be.name))
+            per_block = per_block or max(be.held_bytes(), 1)
+            b += nb
+            done += n_rep
+            if progress is not None:
+                progress(done, total)
+        res = concatenate(parts)
+        looks = [lk.name for lk in protocol.monitoring.looks]
+        runs.append(ScenarioRun(protocol, characteristics(setting, looks, res), res))
+    return runs
+
+
+def _blocks_that_fit(be: Backend, per_block: int, left: int) -> int:
+    fit = int(GPU_MEMORY_SHARE * be.free_memory_bytes() // per_block)
+    return max(1, min(fit, GPU_MAX_CHUNK_BLOCKS, left))

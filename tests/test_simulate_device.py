@@ -1,0 +1,114 @@
+"""`survtrial simulate --device` (issue 12) on any machine: the one-line errors without a GPU or
+CuPy, the array helpers' numpy forms, and the GPU driver's chunking (run here with numpy arrays
+through a stand-in backend): chunk sizes from free memory change no number. The same checks on
+a real GPU are in tests/test_gpu.py, which skips without one."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from survtrial import arrays
+from survtrial._errors import InputError
+from survtrial.cli import app
+from survtrial.protocol import builtin_text
+from survtrial.simulate import run as sim_run
+from survtrial.simulate import simulate
+from survtrial.simulate.chunk import ChunkResult
+
+runner = CliRunner()
+TWO_ARM = builtin_text("two_arm_example")
+
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy -> ImportError
+
+
+def test_gpu_without_cupy_is_a_one_line_error(no_cupy):
+    with pytest.raises(InputError, match=r"--device gpu: CuPy is not installed"):
+        arrays.backend("gpu")
+    res = runner.invoke(app, ["simulate", "two_arm_example", "--device", "gpu", "--out", "x"])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("error: --device gpu: CuPy")
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(InputError, match=r"--device: 'tpu' is not one of cpu, gpu"):
+        arrays.backend("tpu")
+
+
+def test_numpy_forms_of_the_array_helpers():
+    rng = np.random.default_rng(4)
+    seg = np.sort(rng.integers(0, 7, 200))
+    v = rng.normal(size=200)
+    np.testing.assert_array_equal(arrays.segment_sum(seg, v, 9), np.bincount(seg, v, 9))
+    a = rng.normal(size=(5, 3))
+    np.testing.assert_array_equal(arrays.row_sum(a), a.sum(axis=1))
+    keys = rng.integers(0, 4, 50)
+    np.testing.assert_array_equal(
+        arrays.stable_argsort(keys), np.argsort(keys, kind="stable")
+    )
+    assert arrays.namespace(a) is np
+    assert arrays.to_host(a) is a
+
+
+class _StandIn(arrays.Backend):
+    """The GPU driver's backend with numpy arrays: blocks of 32 replicates, a fixed amount of
+    'free memory', numpy generators."""
+
+    def generator(self, seed):
+        return np.random.Generator(np.random.PCG64(seed))
+
+    def free_memory_bytes(self) -> int:
+        return 10_000
+
+    def held_bytes(self) -> int:
+        return 1_000  # so 5 blocks fit in half the free memory
+
+    def release(self) -> None:
+        pass
+
+
+def _stand_in(monkeypatch):
+    fake = _StandIn("gpu", np, 32)
+    monkeypatch.setattr(sim_run, "backend", lambda device: fake)
+    monkeypatch.setattr("survtrial.simulate.chunk.backend", lambda device: fake)
+    sizes: list[int] = []
+    real = sim_run.simulate_chunk
+
+    def recording(protocol, seed, b0, nb, n_rep, device):
+        sizes.append(nb)
+        return real(protocol, seed, b0, nb, n_rep, device)
+
+    monkeypatch.setattr(sim_run, "simulate_chunk", recording)
+    return sizes
+
+
+def test_gpu_driver_chunks_change_no_number(monkeypatch):
+    """The first chunk is one block (to measure its memory); then as many blocks as fit. With
+    chunks capped at 1 block the results are the same, replicate for replicate."""
+    sizes = _stand_in(monkeypatch)
+    args = dict(replicates=300, seed=9, device="gpu")
+    big = simulate(TWO_ARM, "t.toml", "two_arm_example", **args)
+    assert sizes == [1, 5, 4]  # 10 blocks of 32: 1, then 5 that fit, then the 4 left
+    sizes.clear()
+    monkeypatch.setattr(sim_run, "GPU_MAX_CHUNK_BLOCKS", 1)
+    small = simulate(TWO_ARM, "t.toml", "two_arm_example", **args)
+    assert sizes == [1] * 10
+    assert big.device == small.device == "gpu"
+    a, b = big.scenarios[0].replicates, small.scenarios[0].replicates
+    np.testing.assert_array_equal(a.replicate, np.arange(300))
+    for f in ChunkResult.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert big.scenarios[0].characteristics == small.scenarios[0].characteristics
+
+
+def test_gpu_driver_refuses_dask(monkeypatch):
+    _stand_in(monkeypatch)
+    with pytest.raises(InputError, match="--executor must be local"):
+        simulate(TWO_ARM, "t.toml", "t", replicates=10, seed=1, device="gpu", executor="dask")
