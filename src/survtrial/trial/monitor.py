@@ -112,6 +112,7 @@ def efficacy_bound(observed_rates: list[float], m) -> float:
 def _bounds_by_path(info: np.ndarray, active: np.ndarray, m, last: bool):
     """Efficacy and futility bounds (R,) at the current look, NaN for inactive replicates:
     one computation per distinct information path (rounded as :func:`look_bounds` rounds)."""
+    info, active = to_host(info), to_host(active)
     r = info.shape[0]
     rates = np.round(info, 6)
     if last:
@@ -219,8 +220,8 @@ def monitor(b: TrialBatch) -> MonitoringResult:
         last = k == n_looks - 1
         # the bounds depend only on the observed information path: one computation per
         # distinct path (rounded as look_bounds rounds), not per replicate
-        c, f = _bounds_by_path(to_host(info[:, : k + 1]), to_host(active), m, last)
-        cross, stop_futile = decide(-z[:, k], xp.asarray(c), xp.asarray(f), m.sided)
+        c, f = (xp.asarray(x) for x in _bounds_by_path(info[:, : k + 1], active, m, last))
+        cross, stop_futile = decide(-z[:, k], c, f, m.sided)
         cross &= active
         stop_futile &= active
         fbound[:, k] = f

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from survtrial._errors import InputError
 from survtrial.arrays import stable_argsort
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
@@ -46,39 +45,42 @@ def permuted_block_sequences(
 def minimization(
     streams: BlockStreams, p: Protocol, factors: np.ndarray, order: np.ndarray, active: np.ndarray
 ) -> np.ndarray:
-    """Pocock-Simon minimization through arrivals (loop over patients, vectorized over R).
+    """Pocock-Simon minimization through arrivals (loop over patients, vectorized over R; on
+    the GPU too, where each step is a few kernels over the replicates).
 
     ``factors`` (R, N, F) integer levels; ``order`` the arrival order per replicate; ``active``
     who is randomized. Ties and the non-best choice are random; the best arm is taken with
     probability ``minimization_p_best``.
     """
     r, n, f = factors.shape
+    xp = streams.xp
     n_levels = int(factors.max()) + 1 if factors.size else 1
-    counts = np.zeros((r, f, n_levels, 2))
-    arm = np.full((r, n), -1, dtype=np.int64)
+    counts = xp.zeros((r, f, n_levels, 2))
+    arm = xp.full((r, n), -1, dtype=np.int64)
     u = streams.random(n)
     tie = streams.random(n)
-    rows = np.arange(r)
+    rows = xp.arange(r)
     for i in range(n):
         who = order[:, i]
         act = active[rows, who]
         lev = factors[rows, who]  # (R, F)
-        c = counts[rows[:, None], np.arange(f)[None, :], lev]  # (R, F, 2)
-        imbalance = np.empty((r, 2))
+        c = counts[rows[:, None], xp.arange(f)[None, :], lev]  # (R, F, 2)
+        imbalance = xp.empty((r, 2))
         for a in (0, 1):
             c2 = c.copy()
             c2[..., a] += 1
-            imbalance[:, a] = np.abs(c2[..., 1] - c2[..., 0]).sum(axis=1)
-        best = np.where(
+            imbalance[:, a] = xp.abs(c2[..., 1] - c2[..., 0]).sum(axis=1)
+        best = xp.where(
             imbalance[:, 0] == imbalance[:, 1],
             (tie[:, i] < 0.5).astype(np.int64),
-            np.argmin(imbalance, axis=1),
+            xp.argmin(imbalance, axis=1),
         )
-        choice = np.where(u[:, i] < p.randomization.minimization_p_best, best, 1 - best)
-        choice = np.where(act, choice, -1)
+        choice = xp.where(u[:, i] < p.randomization.minimization_p_best, best, 1 - best)
+        choice = xp.where(act, choice, -1)
         arm[rows, who] = choice
+        # one patient per replicate: the (row, ...) cells are distinct, so += adds each once
         for j in range(f):
-            np.add.at(counts, (rows[act], j, lev[act, j], choice[act]), 1)
+            counts[rows, j, lev[:, j], xp.maximum(choice, 0)] += act
     return arm
 
 
@@ -106,13 +108,8 @@ def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
         arm = xp.full((r, n), -1, dtype=np.int64)
         arm[rows, order] = xp.where(act_o, arm_o, -1)
         return arm
-    if xp is not np:
-        raise InputError(
-            "randomization.method: minimization runs patient by patient and is not available "
-            "on the GPU (use --device cpu)"
-        )
     facs = [
-        np.maximum(e.stratum, 0) if fac == "risk_group" else e.male.astype(int)
+        xp.maximum(e.stratum, 0) if fac == "risk_group" else e.male.astype(int)
         for fac in p.randomization.minimization_factors or ["risk_group"]
     ]
-    return minimization(streams, p, np.stack(facs, axis=-1), order, e.randomized)
+    return minimization(streams, p, xp.stack(facs, axis=-1), order, e.randomized)
