@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from survtrial.arrays import namespace, to_host
+from survtrial.arrays import namespace, stable_argsort, to_host
 from survtrial.stats import batch as bs
 from survtrial.trial.batch import TrialBatch
 from survtrial.trial.cut import endpoint_at
@@ -167,6 +167,29 @@ def decide(
     return cross, ~cross & (neg_z < futility)
 
 
+@dataclass(frozen=True, slots=True)
+class _Randomized:
+    """The columns the looks read, with each replicate's randomized patients first and the
+    width cut to the most randomized in any replicate (others: never in the data). The looks
+    see the same patients, so every number is unchanged; the sorts per look get shorter
+    where most enrolled patients are not randomized (AALL1731: a quarter are)."""
+
+    randomized: np.ndarray
+    rand_day: np.ndarray
+    event_time: np.ndarray
+    ltfu_time: np.ndarray
+    stratum: np.ndarray
+    arm: np.ndarray
+
+
+def _randomized_first(b: TrialBatch) -> _Randomized:
+    xp = namespace(b.randomized)
+    width = max(int(b.randomized.sum(axis=1).max()), 1) if b.randomized.size else 1
+    order = stable_argsort((~b.randomized).astype(np.int8), axis=1)[:, :width]
+    cols = (b.randomized, b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm)
+    return _Randomized(*(xp.take_along_axis(c, order, axis=1) for c in cols))
+
+
 def _event_calendar_days(b: TrialBatch):
     xp = namespace(b.randomized)
     ok = b.randomized & (b.event_time <= b.ltfu_time)
@@ -179,8 +202,10 @@ def monitor(b: TrialBatch) -> MonitoringResult:
     p = b.protocol
     m = p.monitoring
     xp = namespace(b.randomized)
-    r = b.shape[0]
+    r, n_patients = b.shape
     latest = float(b.days(m.latest_final_date))
+    day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
+    b = _randomized_first(b)
     cal = None
     n_looks = len(m.looks)
     look_day = xp.zeros((r, n_looks))
@@ -197,12 +222,12 @@ def monitor(b: TrialBatch) -> MonitoringResult:
     prev = xp.zeros(r)
     for k, look in enumerate(m.looks):
         if look.date is not None:
-            day = xp.full(r, float(b.days(look.date)))
+            day = xp.full(r, day_of[k])
         else:
             if cal is None:
                 cal = _event_calendar_days(b)
-            e = min(look.events, cal.shape[1]) - 1
-            day = xp.minimum(cal[:, e], latest)
+            e = min(look.events, n_patients) - 1  # the look's event; past the last: never
+            day = xp.minimum(cal[:, e] if e < cal.shape[1] else xp.full(r, np.inf), latest)
         day = xp.maximum(day, prev)
         prev = day
         look_day[:, k] = day

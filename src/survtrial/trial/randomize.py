@@ -12,9 +12,16 @@ from survtrial.trial.enrol import Enrolment
 
 
 def permuted_block_sequences(
-    streams: BlockStreams, p: Protocol, n_cells: int, length: int
+    streams: BlockStreams, p: Protocol, n_cells: int, length: int, needed: int | None = None
 ) -> np.ndarray:
-    """Treatment sequences (R, n_cells, length) from permuted blocks of random sizes."""
+    """Treatment sequences (R, n_cells, places) from permuted blocks of random sizes.
+
+    The draws are those of ``length`` places per cell (so the streams do not depend on the
+    data); only the first ``needed`` places (default ``length``) are built. A block of size s
+    puts its first s * ratio[0] / unit positions on control and orders its positions by
+    random keys (a stable sort: equal keys keep their order); position ``pos`` lands at its
+    key's rank and the block's places follow those of the blocks before it.
+    """
     xp = streams.xp
     sizes = np.asarray(p.randomization.block_sizes)
     ratio = np.array([p.control.ratio, p.experimental.ratio])
@@ -23,23 +30,25 @@ def permuted_block_sequences(
     n_blocks = length // int(sizes.min()) + 1
     r = streams.n
     size = xp.asarray(sizes)[streams.integers(len(sizes), n_cells, n_blocks)]  # (R, C, B)
-    pos = xp.arange(bmax)
-    # within a block of size s, the first s * ratio[0] / unit positions are control
-    n_ctrl = size * ratio[0] // unit
     keys = streams.random(n_cells, n_blocks, bmax)
-    keys = xp.where(pos[None, None, None, :] < size[..., None], keys, 2.0)
-    order = stable_argsort(keys, axis=-1)
-    # the unused positions (key 2) sort last, so after sorting the first ``size`` are the
-    # block's; the treatment at sorted place i is that of position order[i]
-    arm = (order >= n_ctrl[..., None]).astype(np.int8).reshape(r, n_cells, -1)
-    valid = (pos[None, None, None, :] < size[..., None]).reshape(r, n_cells, -1)
-    # compact: the block positions in order, the first ``length`` of them
-    place = xp.cumsum(valid, axis=-1) - 1
-    keep = valid & (place < length)
-    seq = xp.zeros((r, n_cells, length), dtype=np.int8)
-    i, c, _ = xp.nonzero(keep)
-    seq[i, c, place[keep]] = arm[keep]
-    return seq
+    places = length if needed is None else max(1, min(length, needed))
+    used = min(n_blocks, -(-places // int(sizes.min())))  # blocks that cover the places
+    size, keys = size[:, :, :used], keys[:, :, :used].copy()
+    pos = xp.arange(bmax)
+    valid = pos < size[..., None]  # (R, C, B, bmax)
+    rank = xp.zeros(valid.shape, dtype=np.int64)  # the key's place in its block (stable)
+    for q in range(bmax):
+        kq = keys[..., q : q + 1]
+        rank += valid[..., q : q + 1] & ((kq < keys) | ((kq == keys) & (q < pos)))
+    place = (xp.cumsum(size, axis=-1) - size)[..., None] + rank
+    n_ctrl = size * ratio[0] // unit
+    seq = xp.zeros((r, n_cells, places + 1), dtype=np.int8)  # the last place: a discard
+    seq[
+        xp.arange(r)[:, None, None, None],
+        xp.arange(n_cells)[None, :, None, None],
+        xp.where(valid & (place < places), place, places),
+    ] = pos >= n_ctrl[..., None]
+    return seq[..., :places]
 
 
 def minimization(
@@ -100,11 +109,14 @@ def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
         rows = xp.arange(r)[:, None]
         cell_o = cell[rows, order]
         act_o = e.randomized[rows, order]
-        onehot = (cell_o[..., None] == xp.arange(n_cells)) & act_o[..., None]
-        rank_o = (xp.cumsum(onehot, axis=1) - 1)[rows, xp.arange(n)[None, :], cell_o]
+        rank_o = xp.zeros((r, n), dtype=np.int64)  # place in the cell's sequence
+        for c in range(n_cells):
+            in_c = (cell_o == c) & act_o
+            rank_o = xp.where(in_c, xp.cumsum(in_c, axis=1) - 1, rank_o)
         length = n  # fixed by the protocol, so that the draws do not depend on the chunk
-        seq = permuted_block_sequences(streams, p, n_cells, length)
-        arm_o = seq[rows, cell_o, xp.clip(rank_o, 0, length - 1)]
+        needed = int(rank_o.max()) + 1  # the sequences' places the patients use
+        seq = permuted_block_sequences(streams, p, n_cells, length, needed)
+        arm_o = seq[rows, cell_o, xp.clip(rank_o, 0, seq.shape[-1] - 1)]
         arm = xp.full((r, n), -1, dtype=np.int64)
         arm[rows, order] = xp.where(act_o, arm_o, -1)
         return arm
