@@ -198,3 +198,11 @@ def row_sum(a: Any) -> Any:
     for j in range(1, a.shape[1]):
         out = out + a[:, j]
     return out
+
+
+def true_first(mask: Any) -> Any:
+    """Column order per row of a 2-D boolean ``mask`` with its True entries first (in their
+    order), cut to the most True entries in any row (at least one column): a gather by it
+    keeps every True entry of every row."""
+    width = max(int(mask.sum(axis=1).max()), 1) if mask.size else 1
+    return stable_argsort((~mask).astype(np.int8), axis=1)[:, :width]

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from survtrial.arrays import namespace, stable_argsort, to_host
+from survtrial.arrays import namespace, to_host, true_first
 from survtrial.stats import batch as bs
 from survtrial.trial.batch import TrialBatch
 from survtrial.trial.cut import endpoint_at
@@ -184,8 +184,7 @@ class _Randomized:
 
 def _randomized_first(b: TrialBatch) -> _Randomized:
     xp = namespace(b.randomized)
-    width = max(int(b.randomized.sum(axis=1).max()), 1) if b.randomized.size else 1
-    order = stable_argsort((~b.randomized).astype(np.int8), axis=1)[:, :width]
+    order = true_first(b.randomized)
     cols = (b.randomized, b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm)
     return _Randomized(*(xp.take_along_axis(c, order, axis=1) for c in cols))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survtrial.arrays import namespace
+from survtrial.arrays import namespace, true_first
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_YEAR
@@ -93,26 +93,35 @@ def outcomes(
     xp = streams.xp
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
-    a_idx, s_idx = xp.maximum(arm, 0), xp.maximum(stratum, 0)
+    # computed for the randomized patients only (each replicate's, first); the draws are
+    # made for everyone, so the streams and every number are as for the full arrays
+    order = true_first(randomized)
+    rows = xp.arange(r)[:, None]
+
+    def take(a):
+        return a[rows, order]
+
+    width = order.shape[1]
+    rand = take(randomized)
     n_strata = h.shape[1]
-    group = a_idx * n_strata + s_idx  # arm x stratum: the hazards' groups
+    group = take(xp.maximum(arm, 0) * n_strata + xp.maximum(stratum, 0))  # arm x stratum
     n_ev = h.shape[2]
-    latent = xp.empty((n_ev, r, n))
+    latent = xp.empty((n_ev, r, width))
     for k in range(n_ev):
-        e = streams.exponential(n)
+        e = take(streams.exponential(n))
         t = piecewise_inverse_by_group(e, starts, h[:, :, k].reshape(-1, h.shape[3]), group)
-        cured = streams.random(n) < xp.asarray(cure[:, :, k].reshape(-1))[group]
+        cured = take(streams.random(n)) < xp.asarray(cure[:, :, k].reshape(-1))[group]
         latent[k] = xp.where(cured, np.inf, t)
     event_type = xp.argmin(latent, axis=0)
     event_time = xp.min(latent, axis=0)
-    event_type = xp.where(xp.isfinite(event_time) & randomized, event_type, -1)
-    event_time = xp.where(randomized, xp.ceil(event_time), np.inf)
+    event_type = xp.where(xp.isfinite(event_time) & rand, event_type, -1)
+    event_time = xp.where(rand, xp.ceil(event_time), np.inf)
     event_time = xp.maximum(event_time, 1.0)
 
     is_death = xp.asarray([e.death for e in p.outcomes.event_types])
     post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
-    e_post = streams.exponential(n)
-    after = xp.ceil(e_post / post) if post > 0 else xp.full((r, n), np.inf)
+    e_post = take(streams.exponential(n))
+    after = xp.ceil(e_post / post) if post > 0 else xp.full((r, width), np.inf)
     has = event_type >= 0
     death_time = xp.where(
         has & is_death[xp.maximum(event_type, 0)],
@@ -120,7 +129,15 @@ def outcomes(
         xp.where(has, event_time + xp.maximum(after, 1.0), np.inf),
     )
     lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
-    e_lf = streams.exponential(n)
-    ltfu = xp.ceil(e_lf / lf) if lf > 0 else xp.full((r, n), np.inf)
-    ltfu = xp.where(randomized, xp.maximum(ltfu, 1.0), np.inf)
+    e_lf = take(streams.exponential(n))
+    ltfu = xp.ceil(e_lf / lf) if lf > 0 else xp.full((r, width), np.inf)
+    ltfu = xp.where(rand, xp.maximum(ltfu, 1.0), np.inf)
+
+    def back(values, fill):  # to (R, N): the not randomized never have an event
+        out = xp.full((r, n), fill, dtype=values.dtype)
+        out[rows, order] = values
+        return out
+
+    event_time, event_type = back(event_time, np.inf), back(event_type, -1)
+    death_time, ltfu = back(death_time, np.inf), back(ltfu, np.inf)
     return Outcomes(event_time, event_type, death_time, ltfu)
