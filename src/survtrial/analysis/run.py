@@ -332,14 +332,28 @@ def _adverse_events(d: AnalysisData, level: float) -> AdverseEventSection:
     return AdverseEventSection(n={arms[0]: n_arm[0], arms[1]: n_arm[1]}, terms=terms)
 
 
+def _ae_grades(d: AnalysisData, ae: AdverseEventSection | None):
+    """Adverse events by worst grade when the ADAE had a grade column, else None."""
+    pairs = d.adverse_events
+    if ae is None or pairs is None or "grade" not in pairs.columns:
+        return None
+    from survtrial.analysis.descriptive import adverse_event_grades
+
+    n_arm = [ae.n[a] for a in d.arm_labels]
+    return adverse_event_grades(pairs, n_arm, d.arm_labels, d.columns.get("ae_grade", "grade"))
+
+
 def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
     """Every statistic of the analysis of ``d`` (one row per subject, times in days)."""
+    from survtrial.analysis.descriptive import baseline_section
+    from survtrial.analysis.subgroups import subgroup_analyses
     from survtrial.stats import kaplan_meier
 
     arms = d.arm_labels
     strat = len(d.stratum_labels) > 1
     km = _kaplan_meier(d, s, strat)
     follow_up = kaplan_meier(d.time_days, 1 - d.event).median().estimate  # reverse KM
+    adverse = _adverse_events(d, s.confidence_level) if d.adverse_events is not None else None
     return AnalysisResult(
         arms=(arms[0], arms[1]),
         strata=tuple(d.stratum_labels),
@@ -356,9 +370,7 @@ def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
             if d.cause is not None
             else None
         ),
-        adverse_events=(
-            _adverse_events(d, s.confidence_level) if d.adverse_events is not None else None
-        ),
+        adverse_events=adverse,
         median_follow_up_days=_f(follow_up),
         cause_specific_logrank=(
             {
@@ -367,5 +379,10 @@ def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
             }
             if d.cause is not None
             else {}
+        ),
+        baseline=baseline_section(d) if d.baseline is not None else None,
+        adverse_event_grades=_ae_grades(d, adverse),
+        subgroups=(
+            subgroup_analyses(d, s.confidence_level, strat) if d.subgroups is not None else ()
         ),
     )
