@@ -17,11 +17,11 @@ is negative when the experimental arm has fewer events than expected. Kaplan-Mei
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from survtrial._errors import InputError
+from survtrial.analysis.cox_summary import cox_summary as _cox
 from survtrial.analysis.data import AnalysisData
 from survtrial.analysis.result import (
     AdverseEventSection,
@@ -80,29 +80,6 @@ def _km_entry(f, t_ms: float, s: AnalysisSettings, grid_years) -> ArmKaplanMeier
         n_at_risk={f"{y:g}": int(f.n_risk_at(y * DAYS_PER_YEAR)[0]) for y in grid_years},
         last_follow_up_days=_f(f.time[-1]) if f.time.size else None,
         curve=f,
-    )
-
-
-def _cox(time, event, arm, strata, level: float) -> CoxSummary:
-    from survtrial.stats import cox
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            c = cox(time, event, arm.astype(float), strata=strata)
-        except Exception as exc:  # no events, an arm without events in a stratum, ...
-            return CoxSummary(None, (None, None), None, error=str(exc))
-    lo, hi = c.confidence_interval(level)
-    return CoxSummary(
-        hazard_ratio=_f(np.ravel(c.hazard_ratio)[0]),
-        ci=(_f(np.ravel(lo)[0]), _f(np.ravel(hi)[0])),
-        pvalue=_f(np.ravel(c.pvalue)[0]),
-        coef=_f(c.coef[0]),
-        std_err=_f(c.std_err[0]),
-        n=c.n,
-        events=c.n_events,
-        ties=c.ties,
-        warning="; ".join(str(w.message) for w in caught) or None,
     )
 
 

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from survtrial.analysis.cox_summary import cox_summary
 from survtrial.analysis.data import AnalysisData
 from survtrial.analysis.result import InteractionTest, SubgroupAnalysis, SubgroupLevel
 
@@ -93,8 +94,6 @@ def interaction_test(time, event, arm, factor_codes, n_levels, stratum) -> Inter
 
 def subgroup_analyses(d: AnalysisData, level: float, strat: bool) -> tuple[SubgroupAnalysis, ...]:
     """One :class:`SubgroupAnalysis` per column of ``d.subgroups``."""
-    from survtrial.analysis.run import _cox
-
     out = []
     for name in d.subgroups.columns:
         text: pd.Series = d.subgroups[name]
@@ -113,7 +112,7 @@ def subgroup_analyses(d: AnalysisData, level: float, strat: bool) -> tuple[Subgr
                     events={
                         a: int(event[sel & (arm == i)].sum()) for i, a in enumerate(d.arm_labels)
                     },
-                    cox=_cox(time[sel], event[sel], arm[sel], None if strata is None
+                    cox=cox_summary(time[sel], event[sel], arm[sel], None if strata is None
                              else strata[sel], level),
                 )
             )

@@ -148,11 +148,16 @@ def _grades(ae: pd.DataFrame, grade: str, rows: np.ndarray, f_ae: str) -> np.nda
             f_ae,
             rows[i],
             grade,
-            [ae[grade].iloc[i[0]]],
+            [_number_text(g[i[0]])],
             "is not a toxicity grade 1, 2, 3, 4 or 5",
             "code CTCAE grades as whole numbers from 1 to 5 (leave it blank when not graded)",
         )
     return g
+
+
+def _number_text(v: float) -> int | float:
+    """7.0 -> 7 (a whole number read into a float column), 2.5 stays."""
+    return int(v) if np.isfinite(v) and v == round(v) else float(v)
 
 
 def _grade_filter(opts, g, grade, keep, f_ae, excluded, sources) -> np.ndarray:
