@@ -22,7 +22,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-    # how to print each column: "pct" (x100, 1 decimal), "int", "p" (p-value), "num", "text"
+    # how to print each column: "pct" (x100, 1 decimal), "int", "p" (p-value), "num", "text",
+    # "journal" (formatted text such as "93 (51.7)", right-aligned and kept on one line)
     kinds: dict[str, str] = field(default_factory=dict)
     # columns whose value is shown once for a run of equal rows (printed and HTML; the CSV
     # repeats it on every row)

@@ -36,6 +36,11 @@ def median_iqr(median: float | None, q1: float | None, q3: float | None) -> str:
     return f"{median:.{d}f} ({q1:.{d}f}{EN_DASH}{q3:.{d}f})"
 
 
+def _kinds(cols: list[str], labels: int) -> dict[str, str]:
+    """The first ``labels`` columns are text, the others journal cells (kept on one line)."""
+    return {c: ("text" if j < labels else "journal") for j, c in enumerate(cols)}
+
+
 def _arm_columns(arms, n: dict, total: int | None = None) -> list[str]:
     cols = [f"{a} (n = {n[a]})" for a in arms]
     return cols + ([f"Total (n = {total})"] if total is not None else [])
@@ -54,7 +59,7 @@ def baseline_table(result) -> Table | None:
         "Baseline characteristics by randomized arm (analysed subjects): median (IQR; "
         "quartiles by R's type 7) or n (% of the arm)",
         cols,
-        kinds=dict.fromkeys(cols, "text"),
+        kinds=_kinds(cols, 2),
         group_columns=("characteristic",),
     )
     for v in b.variables:
@@ -86,7 +91,7 @@ def first_events_table(result) -> Table | None:
         "first_events",
         "First events by type and arm: subjects, n (% of the arm)",
         cols,
-        kinds=dict.fromkeys(cols, "text"),
+        kinds=_kinds(cols, 1),
     )
 
     def counts(per_arm: dict) -> list[int]:
@@ -120,7 +125,7 @@ def adverse_event_grade_table(result) -> Table | None:
         f"Adverse events by worst grade ({g.grade_column}) and arm: subjects, n (% of the "
         "safety population of the arm)",
         cols,
-        kinds=dict.fromkeys(cols, "text"),
+        kinds=_kinds(cols, 2),
         group_columns=("adverse event",),
     )
     for term, per_arm in g.terms.items():
