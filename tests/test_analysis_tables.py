@@ -240,3 +240,18 @@ def test_bad_grade_is_a_one_line_error_naming_row_and_column(tmp_path, value, wh
     ae.to_csv(tmp_path / "ae.csv", index=False)
     line = one_line_error(tmp_path, SG / "adtte.csv", "--adae", tmp_path / "ae.csv")
     assert f"ae.csv: row 5, column AETOXGR: {what}" in line
+
+
+def test_grades_coded_as_lower_bounds_are_said_so(tmp_path):
+    """A simulated ADAE writes the protocol's minimum grade in AETOXGR and '>=3' in AETOXGRC:
+    the table keeps AETOXGR as recorded and a note says it is a minimum, not the grade."""
+    ae = pd.read_csv(SG / "adae.csv", keep_default_na=False)
+    ae["AETOXGR"] = 3
+    ae["AETOXGRC"] = ">=3"
+    ae.to_csv(tmp_path / "ae.csv", index=False)
+    doc = run(tmp_path / "a", SG / "adtte.csv", "--adae", tmp_path / "ae.csv")
+    assert any("AETOXGRC codes each grade as a lower bound" in n for n in doc["notes"])
+    ae["AETOXGRC"] = "3"  # an exact grade category: no note
+    ae.to_csv(tmp_path / "ae.csv", index=False)
+    doc = run(tmp_path / "b", SG / "adtte.csv", "--adae", tmp_path / "ae.csv")
+    assert not any("lower bound" in n for n in doc["notes"])

@@ -67,7 +67,9 @@ def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
             "name it with --id"
         )
     c = _adae_columns(opts, f_ae)
-    want = [c.subject, c.term, *([c.trta] if c.trta else []), *([c.grade] if c.grade else [])]
+    cat = lookup(read_columns(opts.adae, opts.encoding), ["AETOXGRC"]) if c.grade else None
+    want = [c.subject, c.term, *([c.trta] if c.trta else []), *([c.grade] if c.grade else []),
+            *([cat] if cat else [])]
     tab = read_table(opts.adae, list(dict.fromkeys(want)), opts.encoding)
     ae = tab.frame
     rows = np.arange(len(ae))
@@ -105,7 +107,21 @@ def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
         pairs["grade"] = grades[keep]
         pairs["grade"] = pairs.groupby(["subject", "term"])["grade"].transform("max")
     pairs = pairs.drop_duplicates(["subject", "term"])
-    return AdverseEvents(pairs.reset_index(drop=True), entry, tuple(excluded), sources, (note,))
+    notes = (note,)
+    if cat and _lower_bounds(ae[cat][keep]):
+        notes += (
+            f"{f_ae}: {cat} codes each grade as a lower bound (e.g. '>=3'): {c.grade} holds "
+            "that minimum, not the exact grade, so read 'Grade 3' in the table by grade as "
+            "'grade 3 or higher'",
+        )
+    return AdverseEvents(pairs.reset_index(drop=True), entry, tuple(excluded), sources, notes)
+
+
+def _lower_bounds(category: pd.Series) -> bool:
+    """Every recorded grade category reads '>=k' or '≥k' (a minimum, not a grade)."""
+    text = as_text(category).dropna().str.strip()
+    text = text[text != ""]
+    return bool(len(text)) and bool(text.str.match(r"^(>=|≥)\s*[1-5]$").all())
 
 
 def _adae_columns(opts: LoadOptions, f_ae: str) -> _AeColumns:
