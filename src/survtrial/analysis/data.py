@@ -32,13 +32,20 @@ class AnalysisData:
     files: tuple[dict, ...]  # one entry per file read
     excluded: tuple[dict, ...]  # {"file", "reason", "rows"}
     notes: tuple[str, ...] = ()
-    adverse_events: pd.DataFrame | None = None  # one row per subject and term: subject, term, arm
+    # one row per subject and term: subject, term, arm (and grade, the worst, when the ADAE has
+    # one: float 1-5, NaN not recorded; its column is columns["ae_grade"])
+    adverse_events: pd.DataFrame | None = None
     param: str | None = None
     mode: str = "adam"
     aval_derived_rows: int = 0  # ADTTE rows whose AVAL was derived as ADT - STARTDT + 1
     # actual treatment per analysed subject from ADSL TRT01A: 0 / 1, -1 for neither compared arm
     # (e.g. not treated); None without ADSL TRT01A. The safety population for adverse events.
     actual_arm: np.ndarray | None = None
+    # Table 1: one column per baseline variable (float: continuous, object text: categorical;
+    # missing NaN / None), one row per analysed subject; None: no baseline table
+    baseline: pd.DataFrame | None = None
+    # subgroup factors for the forest plot: one text column each (None missing)
+    subgroups: pd.DataFrame | None = None
 
     @property
     def n(self) -> int:

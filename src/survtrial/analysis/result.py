@@ -186,6 +186,86 @@ class AdverseEventSection:
 
 
 @dataclass(frozen=True, slots=True)
+class BaselineSummary:
+    """One baseline variable in one group (an arm, or all subjects). Continuous: median and
+    quartiles of the values present (R's ``quantile`` type 7, numpy's default ``linear``);
+    categorical: subjects per level. ``missing``: subjects without a value."""
+
+    n: int  # subjects with a value
+    missing: int
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)  # level -> subjects
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineVariable:
+    name: str  # the column
+    kind: str  # "continuous" or "categorical"
+    levels: tuple[str, ...]  # categorical levels, sorted; () when continuous
+    by_arm: Mapping[str, BaselineSummary]
+    total: BaselineSummary
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineSection:
+    """Baseline characteristics of the analysed subjects by randomized arm (Table 1);
+    percentages are of all subjects of the arm (missing included)."""
+
+    n: Mapping[str, int]  # arm -> subjects
+    total: int
+    variables: tuple[BaselineVariable, ...]
+    quantiles: str = "type 7 (R's quantile default; numpy's 'linear')"
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEventGrades:
+    """Subjects by term, arm and worst toxicity grade (safety population, as the adverse
+    events section). Keys per arm: "1" .. "5", ">=3" and "any" (graded or not); "Any adverse
+    event" counts each subject once at their worst grade over all terms."""
+
+    grade_column: str
+    n: Mapping[str, int]  # arm -> subjects in the safety population
+    # term -> arm -> {"any", "1".."5", ">=3", "not graded"} -> subjects
+    terms: Mapping[str, Mapping[str, Mapping[str, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class SubgroupLevel:
+    """The Cox hazard ratio of the experimental arm within one level of a subgroup factor,
+    stratified as the main analysis."""
+
+    level: str
+    n: Mapping[str, int]  # arm -> subjects
+    events: Mapping[str, int]
+    cox: CoxSummary
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionTest:
+    """Likelihood-ratio test of arm x subgroup: 2 (loglik of Surv ~ arm * F - loglik of
+    Surv ~ arm + F), both stratified as the main analysis, on the subjects with F known;
+    chi-square on the number of estimable interaction terms (R: ``anova(fit0, fit1)``)."""
+
+    statistic: float | None
+    df: int
+    pvalue: float | None
+    method: str = "likelihood ratio"
+    warning: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubgroupAnalysis:
+    column: str
+    levels: tuple[SubgroupLevel, ...]
+    missing: int  # analysed subjects without a value (left out of this factor only)
+    stratified: bool
+    interaction: InteractionTest
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisResult:
     """Every statistic of one analysis. ``arms[0]`` is the reference (control) arm."""
 
@@ -205,6 +285,11 @@ class AnalysisResult:
     # cause -> log-rank of that cause's events (the others censored: cause-specific hazards),
     # stratified as the main test; empty without causes
     cause_specific_logrank: Mapping[str, LogrankSummary] = field(default_factory=dict)
+    # Table 1 (with baseline columns), adverse events by grade (an ADAE with a grade column),
+    # hazard ratios by subgroup (--subgroups); results.json writes them when present
+    baseline: BaselineSection | None = None
+    adverse_event_grades: AdverseEventGrades | None = None
+    subgroups: tuple[SubgroupAnalysis, ...] = ()
 
     @property
     def reference_arm(self) -> str:
@@ -236,4 +321,11 @@ class AnalysisResult:
         for key, c in (("overall", self.cox.overall), *self.cox.by_stratum.items()):
             if c.error or c.warning:
                 out.append(f"Cox ({key}): {c.error or c.warning}")
+        for sg in self.subgroups:
+            for lv in sg.levels:
+                if lv.cox.error or lv.cox.warning:
+                    out.append(f"Cox ({sg.column} = {lv.level}): {lv.cox.error or lv.cox.warning}")
+            it = sg.interaction
+            if it.error or it.warning:
+                out.append(f"interaction test ({sg.column}): {it.error or it.warning}")
         return out

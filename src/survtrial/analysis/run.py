@@ -17,11 +17,11 @@ is negative when the experimental arm has fewer events than expected. Kaplan-Mei
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from survtrial._errors import InputError
+from survtrial.analysis.cox_summary import cox_summary as _cox
 from survtrial.analysis.data import AnalysisData
 from survtrial.analysis.result import (
     AdverseEventSection,
@@ -80,29 +80,6 @@ def _km_entry(f, t_ms: float, s: AnalysisSettings, grid_years) -> ArmKaplanMeier
         n_at_risk={f"{y:g}": int(f.n_risk_at(y * DAYS_PER_YEAR)[0]) for y in grid_years},
         last_follow_up_days=_f(f.time[-1]) if f.time.size else None,
         curve=f,
-    )
-
-
-def _cox(time, event, arm, strata, level: float) -> CoxSummary:
-    from survtrial.stats import cox
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            c = cox(time, event, arm.astype(float), strata=strata)
-        except Exception as exc:  # no events, an arm without events in a stratum, ...
-            return CoxSummary(None, (None, None), None, error=str(exc))
-    lo, hi = c.confidence_interval(level)
-    return CoxSummary(
-        hazard_ratio=_f(np.ravel(c.hazard_ratio)[0]),
-        ci=(_f(np.ravel(lo)[0]), _f(np.ravel(hi)[0])),
-        pvalue=_f(np.ravel(c.pvalue)[0]),
-        coef=_f(c.coef[0]),
-        std_err=_f(c.std_err[0]),
-        n=c.n,
-        events=c.n_events,
-        ties=c.ties,
-        warning="; ".join(str(w.message) for w in caught) or None,
     )
 
 
@@ -332,14 +309,28 @@ def _adverse_events(d: AnalysisData, level: float) -> AdverseEventSection:
     return AdverseEventSection(n={arms[0]: n_arm[0], arms[1]: n_arm[1]}, terms=terms)
 
 
+def _ae_grades(d: AnalysisData, ae: AdverseEventSection | None):
+    """Adverse events by worst grade when the ADAE had a grade column, else None."""
+    pairs = d.adverse_events
+    if ae is None or pairs is None or "grade" not in pairs.columns:
+        return None
+    from survtrial.analysis.descriptive import adverse_event_grades
+
+    n_arm = [ae.n[a] for a in d.arm_labels]
+    return adverse_event_grades(pairs, n_arm, d.arm_labels, d.columns.get("ae_grade", "grade"))
+
+
 def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
     """Every statistic of the analysis of ``d`` (one row per subject, times in days)."""
+    from survtrial.analysis.descriptive import baseline_section
+    from survtrial.analysis.subgroups import subgroup_analyses
     from survtrial.stats import kaplan_meier
 
     arms = d.arm_labels
     strat = len(d.stratum_labels) > 1
     km = _kaplan_meier(d, s, strat)
     follow_up = kaplan_meier(d.time_days, 1 - d.event).median().estimate  # reverse KM
+    adverse = _adverse_events(d, s.confidence_level) if d.adverse_events is not None else None
     return AnalysisResult(
         arms=(arms[0], arms[1]),
         strata=tuple(d.stratum_labels),
@@ -356,9 +347,7 @@ def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
             if d.cause is not None
             else None
         ),
-        adverse_events=(
-            _adverse_events(d, s.confidence_level) if d.adverse_events is not None else None
-        ),
+        adverse_events=adverse,
         median_follow_up_days=_f(follow_up),
         cause_specific_logrank=(
             {
@@ -367,5 +356,10 @@ def analyse(d: AnalysisData, s: AnalysisSettings) -> AnalysisResult:
             }
             if d.cause is not None
             else {}
+        ),
+        baseline=baseline_section(d) if d.baseline is not None else None,
+        adverse_event_grades=_ae_grades(d, adverse),
+        subgroups=(
+            subgroup_analyses(d, s.confidence_level, strat) if d.subgroups is not None else ()
         ),
     )

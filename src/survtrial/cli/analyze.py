@@ -96,6 +96,22 @@ def analyze_command(
         str,
         typer.Option("--conf-type", help="KM CI transform: log (R's default), log-log or plain."),
     ] = DEFAULT_CONF_TYPE,
+    baseline: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--baseline",
+            help="Baseline table columns (ADSL, else the data); default: CDISC names in "
+            "ADSL (AGE, SEX, RACE, ...) and the strata; 'none' for no table.",
+        ),
+    ] = None,
+    subgroups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subgroups",
+            help="Subgroup columns for the forest plot (e.g. SEX,AGEGR1): HR per level and "
+            "the arm x subgroup likelihood-ratio test.",
+        ),
+    ] = None,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and the figures.")
     ] = False,
@@ -120,6 +136,10 @@ def analyze_command(
     if strata is not None:
         names = _split(strata)
         strata_cols = () if [n.lower() for n in names] == ["none"] else tuple(names)
+    baseline_cols = None
+    if baseline is not None:
+        names = _split(baseline)
+        baseline_cols = () if [n.lower() for n in names] == ["none"] else tuple(names)
     opts = LoadOptions(
         adtte=data,
         adsl=adsl,
@@ -135,6 +155,8 @@ def analyze_command(
         encoding=encoding,
         arms=arm_pair,
         ae_grade_min=ae_grade_min,
+        baseline=baseline_cols,
+        subgroups=tuple(dict.fromkeys(_split(subgroups))),
     )
     settings = analysis_settings(_split(milestone) or None, tau, level, conf_type)
     command = command_line(ctx)

@@ -21,6 +21,7 @@ from survtrial.io.values import numbers
 
 AE_TERM_COLUMNS = ("AEDECOD", "AETERM")
 AE_GRADE_COLUMNS = ("AETOXGR", "ATOXGR")
+GRADES = (1, 2, 3, 4, 5)  # CTCAE toxicity grades
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,9 @@ class AnalysedSubjects:
 class AdverseEvents:
     """The merged adverse events and what the merge recorded."""
 
-    pairs: pd.DataFrame  # subject (index of the analysed subject), term, arm; one per pair
+    # subject (index of the analysed subject), term, arm, and grade (worst, float, NaN none)
+    # when the ADAE has a grade column; one row per subject and term
+    pairs: pd.DataFrame
     entry: dict  # what was read, for results.json
     excluded: tuple[dict, ...]  # {"file", "reason", "rows"}
     sources: dict[str, str]  # ae_grades, ae_arm
@@ -64,9 +67,9 @@ def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
             "name it with --id"
         )
     c = _adae_columns(opts, f_ae)
-    want = [c.subject, c.term, *([c.trta] if c.trta else [])]
-    if opts.ae_grade_min is not None:
-        want.append(c.grade)
+    cat = lookup(read_columns(opts.adae, opts.encoding), ["AETOXGRC"]) if c.grade else None
+    want = [c.subject, c.term, *([c.trta] if c.trta else []), *([c.grade] if c.grade else []),
+            *([cat] if cat else [])]
     tab = read_table(opts.adae, list(dict.fromkeys(want)), opts.encoding)
     ae = tab.frame
     rows = np.arange(len(ae))
@@ -89,14 +92,36 @@ def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
             }
         )
     sources: dict[str, str] = {}
-    keep = _grade_filter(opts, ae, c.grade, rows, keep, f_ae, entry, excluded, sources)
+    grades = _grades(ae, c.grade, rows, f_ae) if c.grade else None
+    if c.grade:
+        entry["grade_column"] = c.grade
+    keep = _grade_filter(opts, grades, c.grade, keep, f_ae, excluded, sources)
     ae_arm, keep, note = _event_arms(
         ae, c.trta, idx, keep, subjects, f_ae, entry, excluded, sources
     )
     pairs = pd.DataFrame(
         {"subject": idx[keep], "term": terms.to_numpy(dtype=object)[keep], "arm": ae_arm[keep]}
-    ).drop_duplicates(["subject", "term"])
-    return AdverseEvents(pairs.reset_index(drop=True), entry, tuple(excluded), sources, (note,))
+    )
+    if grades is not None:
+        # a subject counts once per term, at the worst grade recorded (NaN: none recorded)
+        pairs["grade"] = grades[keep]
+        pairs["grade"] = pairs.groupby(["subject", "term"])["grade"].transform("max")
+    pairs = pairs.drop_duplicates(["subject", "term"])
+    notes = (note,)
+    if cat and _lower_bounds(ae[cat][keep]):
+        notes += (
+            f"{f_ae}: {cat} codes each grade as a lower bound (e.g. '>=3'): {c.grade} holds "
+            "that minimum, not the exact grade, so read 'Grade 3' in the table by grade as "
+            "'grade 3 or higher'",
+        )
+    return AdverseEvents(pairs.reset_index(drop=True), entry, tuple(excluded), sources, notes)
+
+
+def _lower_bounds(category: pd.Series) -> bool:
+    """Every recorded grade category reads '>=k' or '≥k' (a minimum, not a grade)."""
+    text = as_text(category).dropna().str.strip()
+    text = text[text != ""]
+    return bool(len(text)) and bool(text.str.match(r"^(>=|≥)\s*[1-5]$").all())
 
 
 def _adae_columns(opts: LoadOptions, f_ae: str) -> _AeColumns:
@@ -117,11 +142,9 @@ def _adae_columns(opts: LoadOptions, f_ae: str) -> _AeColumns:
     return _AeColumns(sid, term, grade, lookup(cols, ["TRTA"]))
 
 
-def _grade_filter(opts, ae, grade, rows, keep, f_ae, entry, excluded, sources) -> np.ndarray:
-    """``keep`` less the events below --ae-grade-min (a missing grade is below any minimum)."""
-    if opts.ae_grade_min is None:
-        sources["ae_grades"] = "all grades (default)"
-        return keep
+def _grades(ae: pd.DataFrame, grade: str, rows: np.ndarray, f_ae: str) -> np.ndarray:
+    """The toxicity grade of each row (CTCAE 1-5; NaN where none is recorded); a value that
+    is not a whole number from 1 to 5 raises naming its row and column."""
     g, nonnum = numbers(ae[grade])
     if nonnum.any():
         i = np.flatnonzero(nonnum)
@@ -133,6 +156,31 @@ def _grade_filter(opts, ae, grade, rows, keep, f_ae, entry, excluded, sources) -
             "is not a numeric grade",
             "code toxicity grades as numbers (1-5)",
         )
+    bad = np.isfinite(g) & ~np.isin(g, GRADES)
+    bad |= np.isinf(g)
+    if bad.any():
+        i = np.flatnonzero(bad)
+        raise_problem(
+            f_ae,
+            rows[i],
+            grade,
+            [_number_text(g[i[0]])],
+            "is not a toxicity grade 1, 2, 3, 4 or 5",
+            "code CTCAE grades as whole numbers from 1 to 5 (leave it blank when not graded)",
+        )
+    return g
+
+
+def _number_text(v: float) -> int | float:
+    """7.0 -> 7 (a whole number read into a float column), 2.5 stays."""
+    return int(v) if np.isfinite(v) and v == round(v) else float(v)
+
+
+def _grade_filter(opts, g, grade, keep, f_ae, excluded, sources) -> np.ndarray:
+    """``keep`` less the events below --ae-grade-min (a missing grade is below any minimum)."""
+    if opts.ae_grade_min is None:
+        sources["ae_grades"] = "all grades (default)"
+        return keep
     below = keep & ~(g >= opts.ae_grade_min)
     if below.any():
         excluded.append(
@@ -142,7 +190,6 @@ def _grade_filter(opts, ae, grade, rows, keep, f_ae, entry, excluded, sources) -
                 "rows": int(below.sum()),
             }
         )
-    entry["grade_column"] = grade
     sources["ae_grades"] = f"{grade} >= {opts.ae_grade_min} (--ae-grade-min)"
     return keep & ~below
 

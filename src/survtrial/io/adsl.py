@@ -33,13 +33,16 @@ def merge_adsl(
     f_tte: str,
     arm_col: str | None,
     strata_cols: list[str],
+    extra_cols: list[str] | None = None,
 ) -> AdslRows:
-    """Read ADSL's identifier, treatment, strata (and TRT01A when an ADAE is given), check one
-    row per subject and find every time-to-event subject in it."""
+    """Read ADSL's identifier, treatment, strata, ``extra_cols`` (baseline and subgroup
+    columns) and TRT01A when an ADAE is given; check one row per subject and find every
+    time-to-event subject in it."""
     f_sl = opts.adsl.name
     sid = require(adsl_cols, opts.id or "USUBJID", f_sl, "the subject identifier")
     actual = lookup(adsl_cols, ["TRT01A"]) if opts.adae is not None else None
-    want = list(dict.fromkeys([sid, *([arm_col] if arm_col else []), *strata_cols]))
+    want = [sid, *([arm_col] if arm_col else []), *strata_cols, *(extra_cols or [])]
+    want = list(dict.fromkeys(want))
     want += [actual] if actual and actual not in want else []
     tab = read_table(opts.adsl, want, opts.encoding)
     sl = tab.frame

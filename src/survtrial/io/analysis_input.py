@@ -21,6 +21,7 @@ from survtrial.analysis.data import AnalysisData
 from survtrial.io.adae import AnalysedSubjects, load_adae
 from survtrial.io.adsl import AdslRows, actual_arms, merge_adsl
 from survtrial.io.columns import Layout, detect_layout, require, strata_columns, treatment_column
+from survtrial.io.covariates import baseline_columns, baseline_frame, locate, subgroup_frame
 from survtrial.io.options import LoadOptions
 from survtrial.io.problems import blank, list_text, raise_problem, require_filled
 from survtrial.io.readers import as_text, read_columns, read_table, spreadsheet_row
@@ -65,9 +66,15 @@ class _Plan:
     arm_in: str  # the file of the treatment column: "adtte" or "adsl"
     strata: tuple[tuple[str, str], ...]  # (column, "adtte"/"adsl") per factor
     strata_source: str
+    baseline: tuple[tuple[str, str], ...] = ()  # Table 1 variables: (column, file)
+    baseline_source: str = ""
+    subgroups: tuple[tuple[str, str], ...] = ()  # subgroup factors: (column, file)
 
     def strata_in(self, where: str) -> list[str]:
         return [c for c, src in self.strata if src == where]
+
+    def covariates_in(self, where: str) -> list[str]:
+        return [c for c, src in (*self.baseline, *self.subgroups) if src == where]
 
 
 def load_analysis_data(opts: LoadOptions) -> AnalysisData:
@@ -84,6 +91,9 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
     arm_col = plan.roles["arm"]
     arm, labels, keep = _assign_arms(opts, *_column(arm_col, plan.arm_in, tte, adsl), arm_col, rec)
     stratum, stratum_labels = _strata(plan.strata, tte, adsl, keep)
+    baseline = _covariates(plan.baseline, tte, adsl, keep)
+    rec.sources["baseline"] = plan.baseline_source
+    subgroups = _covariates(plan.subgroups, tte, adsl, keep)
     cause, cause_labels = _causes(tte, plan.roles.get("cause"), event, keep, rec)
     subject = None if subject is None else subject[keep].reset_index(drop=True)
     columns = {**plan.roles, **({"unit": plan.layout.unit_col} if plan.layout.unit_col else {})}
@@ -96,6 +106,8 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
     if opts.adae is not None:
         analysed = AnalysedSubjects(subject, arm, labels, *(actual or (None, None)), arm_col)
         adverse_events = _adverse_events(opts, analysed, rec)
+        if rec.files[-1].get("grade_column"):
+            columns["ae_grade"] = rec.files[-1]["grade_column"]
     return AnalysisData(
         time_days=time_days[keep],
         event=event[keep].astype(np.int64),
@@ -118,6 +130,10 @@ def load_analysis_data(opts: LoadOptions) -> AnalysisData:
         mode=plan.layout.mode,
         aval_derived_rows=0 if derived is None else int(derived.sum()),
         actual_arm=None if actual is None else actual[0],
+        baseline=baseline_frame(baseline) if baseline else None,
+        subgroups=(
+            subgroup_frame(subgroups, _files_of(plan.subgroups, tte, adsl)) if subgroups else None
+        ),
     )
 
 
@@ -134,14 +150,22 @@ def _plan(opts: LoadOptions) -> _Plan:
     roles = {**layout.roles, "arm": arm_col}
     if opts.cause:
         roles["cause"] = require(cols, opts.cause, f_tte, "--cause")
-    return _Plan(layout, roles, adsl_cols, arm_in, strata, strata_source)
+    f_sl = opts.adsl.name if opts.adsl is not None else None
+    baseline, baseline_source = baseline_columns(
+        opts.baseline, strata, cols, adsl_cols, f_tte, f_sl
+    )
+    subgroups = locate(opts.subgroups, "--subgroups", cols, adsl_cols, f_tte, f_sl)
+    return _Plan(
+        layout, roles, adsl_cols, arm_in, strata, strata_source, baseline, baseline_source,
+        subgroups,
+    )
 
 
 def _read_tte(opts: LoadOptions, plan: _Plan, rec: _Record) -> _Rows:
     """Read the columns with a role, the strata and the unit column (a treatment column that
     lives in ADSL is simply not in the file)."""
     unit = [plan.layout.unit_col] if plan.layout.unit_col else []
-    want = [*plan.roles.values(), *plan.strata_in("adtte"), *unit]
+    want = [*plan.roles.values(), *plan.strata_in("adtte"), *plan.covariates_in("adtte"), *unit]
     tab = read_table(opts.adtte, list(dict.fromkeys(want)), opts.encoding)
     rec.files.append(tab.describe("time-to-event data"))
     return _Rows(tab.frame, np.arange(len(tab.frame)), opts.adtte.name)
@@ -275,7 +299,8 @@ def _adsl(opts: LoadOptions, plan: _Plan, subject, tte: _Rows, rec: _Record) -> 
         )
     arm_col = plan.roles["arm"] if plan.arm_in == "adsl" else None
     adsl = merge_adsl(
-        opts, plan.adsl_cols, subject, tte.pos, tte.file, arm_col, plan.strata_in("adsl")
+        opts, plan.adsl_cols, subject, tte.pos, tte.file, arm_col, plan.strata_in("adsl"),
+        plan.covariates_in("adsl"),
     )
     rec.files.append(adsl.entry)
     return adsl
@@ -357,6 +382,19 @@ def _strata(strata_cols, tte: _Rows, adsl, keep) -> tuple[np.ndarray, tuple[str,
             text = text + " / " + pd.Series(part).astype(str)
     codes, labels = pd.factorize(text[keep].reset_index(drop=True), sort=True)
     return np.asarray(codes, dtype=np.int64), tuple(str(x) for x in labels)
+
+
+def _covariates(cols, tte: _Rows, adsl, keep) -> dict[str, pd.Series]:
+    """{column: its values for the kept (analysed) subjects, in their order}."""
+    out = {}
+    for c, src in cols:
+        s, _, _ = _column(c, src, tte, adsl)
+        out[c] = pd.Series(s.to_numpy(dtype=object)[keep])
+    return out
+
+
+def _files_of(cols, tte: _Rows, adsl) -> dict[str, str]:
+    return {c: (tte.file if src == "adtte" else adsl.name) for c, src in cols}
 
 
 def _causes(tte: _Rows, cause_col, event, keep, rec) -> tuple[np.ndarray | None, tuple]:

@@ -24,3 +24,5 @@ class LoadOptions:
     encoding: str | None = None
     arms: tuple[str, str] | None = None
     ae_grade_min: int | None = None  # ADAE: keep rows with AETOXGR/ATOXGR >= this
+    baseline: tuple[str, ...] | None = None  # Table 1 columns; None = detect, () = none
+    subgroups: tuple[str, ...] = ()  # forest-plot subgroup factors (ADSL or the TTE file)

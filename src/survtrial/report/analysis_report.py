@@ -23,6 +23,7 @@ from survtrial.report.figures import (
     incidence_figure,
 )
 from survtrial.report.html import Figure, render
+from survtrial.report.journal_tables import journal_tables
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 from survtrial.units import DAYS_PER_UNIT, DAYS_PER_YEAR
 
@@ -54,6 +55,15 @@ def header_lines(data: AnalysisData, settings: AnalysisSettings, res: AnalysisRe
         + "; ".join(f"{t} = {d:g} days" for d, t in settings.all_milestones())
         + f" [{settings.milestone_source}]"
     )
+    if data.baseline is not None:
+        lines.append(
+            f"baseline characteristics: {', '.join(map(str, data.baseline.columns))} "
+            f"[{data.sources.get('baseline')}]"
+        )
+    if data.subgroups is not None:
+        lines.append(
+            f"subgroups (forest plot): {', '.join(map(str, data.subgroups.columns))} [user]"
+        )
     if data.excluded:
         for e in data.excluded:
             lines.append(f"left out: {e['rows']} rows of {e['file']}: {e['reason']}")
@@ -112,10 +122,35 @@ def results_document(
             "cox_ties": "efron",
         },
         **analysis_json(res),
+        **{k: jsonable(v) for k, v in (("baseline", res.baseline),
+                                       ("adverse_event_grades", res.adverse_event_grades),
+                                       ("subgroups", res.subgroups)) if v},
         "headline": headline(res, data.param or "survival"),
         "notes": notes,
     }
     return jsonable(doc)
+
+
+def report_tables(res: AnalysisResult, data: AnalysisData) -> list[Table]:
+    """Every table, in report order: baseline characteristics first, the journal tables after
+    the analysis tables, the rows left out last."""
+    tables = build_tables(res, data)
+    extra = journal_tables(res)
+    first = [t for t in extra if t.name == "baseline"]
+    rest = [t for t in extra if t.name != "baseline"]
+    return [*first, *tables[:-1], *rest, tables[-1]]
+
+
+def _table_notes(data: AnalysisData, res: AnalysisResult) -> list[str]:
+    out = []
+    if res.adverse_events is not None and res.adverse_event_grades is None:
+        out.append(
+            "adverse events by grade: the ADAE has no toxicity grade column (AETOXGR or "
+            "ATOXGR), so there is no table by grade"
+        )
+    if res.baseline is None and data.sources.get("baseline", "").startswith("none detected"):
+        out.append(f"baseline characteristics: {data.sources['baseline']}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,9 +176,9 @@ def write_analysis(
     """Write results.json, the CSV tables, km_curves.csv and (``report``) the HTML page and
     km.png/km.svg to ``out``; return what to print."""
     out = files.output_dir(out)
-    notes = [*data.notes, *res.notes()]
+    notes = [*data.notes, *res.notes(), *_table_notes(data, res)]
     header = header_lines(data, settings, res)
-    tables = build_tables(res, data)
+    tables = report_tables(res, data)
     doc = results_document(data, settings, res, notes, command)
     files.write_text(out / "results.json", dumps(doc), "--out")
     written = ["results.json"]
@@ -159,9 +194,11 @@ def write_analysis(
         if res.cumulative_incidence is not None:
             incidence_figure(res, out / "cif")
             figures.append(Figure("Cumulative incidence by cause and arm", out / "cif"))
-        if res.cox.by_stratum:
+        if res.cox.by_stratum or res.subgroups:
             forest_figure(res, out / "forest")
-            figures.append(Figure("Hazard ratios by stratum", out / "forest"))
+            by = " and ".join(w for w, has in (("stratum", res.cox.by_stratum),
+                                              ("subgroup", res.subgroups)) if has)
+            figures.append(Figure(f"Hazard ratios by {by}", out / "forest"))
         if res.adverse_events is not None and res.adverse_events.terms:
             adverse_event_figure(res, out / "adverse_events")
             figures.append(Figure("Adverse events by arm", out / "adverse_events"))

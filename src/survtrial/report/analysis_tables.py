@@ -22,14 +22,24 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-    # how to print each column: "pct" (x100, 1 decimal), "int", "p" (p-value), "num", "text"
+    # how to print each column: "pct" (x100, 1 decimal), "int", "p" (p-value), "num", "text",
+    # "journal" (formatted text such as "93 (51.7)", right-aligned and kept on one line)
     kinds: dict[str, str] = field(default_factory=dict)
+    # columns whose value is shown once for a run of equal rows (printed and HTML; the CSV
+    # repeats it on every row)
+    group_columns: tuple[str, ...] = ()
 
     def formatted(self) -> list[list[str]]:
-        return [
+        out = [
             [fmt(v, self.kinds.get(c, "num")) for c, v in zip(self.columns, r, strict=True)]
             for r in self.rows
         ]
+        for c in self.group_columns:
+            j = self.columns.index(c)
+            for i in range(len(out) - 1, 0, -1):
+                if self.rows[i][j] == self.rows[i - 1][j]:
+                    out[i][j] = ""
+        return out
 
 
 def fmt(v: Any, kind: str = "num") -> str:

@@ -260,65 +260,19 @@ def incidence_figure(result, out_stem: Path) -> list[Path]:
     )
 
 
-@dataclass(frozen=True)
-class ForestRow:
-    label: str
-    hazard_ratio: float | None
-    low: float | None
-    high: float | None
-    n: int | None
-    events: int | None
+def forest_rows(result):
+    """The forest plot's rows (see :func:`survtrial.report.forest.forest_rows`)."""
+    from survtrial.report.forest import forest_rows as rows
 
-
-def forest_rows(result) -> list[ForestRow]:
-    """The overall hazard ratio and one row per stratum, as the analysis estimated them."""
-    cox = result.cox
-    name = "Overall (stratified)" if cox.overall_stratified else "Overall"
-    rows = [ForestRow(name, cox.overall.hazard_ratio, *cox.overall.ci, cox.overall.n,
-                      cox.overall.events)]
-    for st, c in cox.by_stratum.items():
-        rows.append(ForestRow(st, c.hazard_ratio, *c.ci, c.n, c.events))
-    return rows
+    return rows(result)
 
 
 def forest_figure(result, out_stem: Path) -> list[Path]:
-    """Hazard ratios with their CIs (log scale), overall and by stratum, and the test of
-    heterogeneity across strata in the title."""
-    import matplotlib
+    """Hazard ratios with their CIs (log scale), overall, by stratum and by subgroup, with
+    Cochran's Q and the interaction tests (drawn by :mod:`survtrial.report.forest`)."""
+    from survtrial.report.forest import forest_drawing
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = forest_rows(result)
-    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * len(rows)))
-    ys = np.arange(len(rows))[::-1]
-    for y, r in zip(ys, rows, strict=True):
-        if r.hazard_ratio is None:
-            continue
-        ax.plot([r.low, r.high], [y, y], color="#333", lw=1.2)
-        ax.plot([r.hazard_ratio], [y], "s" if y == ys[0] else "o", color="#1f5fa8",
-                markersize=7 if y == ys[0] else 5)
-        ax.text(1.02, y, f"{r.hazard_ratio:.2f} ({r.low:.2f}-{r.high:.2f})",
-                transform=ax.get_yaxis_transform(), va="center", fontsize=8)
-    ax.axvline(1.0, color="#999", lw=0.8, ls="--")
-    ax.set_xscale("log")
-    from matplotlib.ticker import FixedLocator, NullFormatter, StrMethodFormatter
-
-    lo = min((r.low for r in rows if r.low), default=0.1)
-    hi = max((r.high for r in rows if r.high), default=1.0)
-    ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10) if lo / 2 <= t <= max(hi, 1) * 2]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_yticks(ys, [f"{r.label} (n = {r.n}, {r.events} events)" for r in rows], fontsize=8)
-    ax.set_xlabel(f"Hazard ratio, {result.cox.hazard_ratio_of} (log scale)")
-    h = result.cox.heterogeneity
-    title = "Hazard ratio by stratum"
-    if h is not None and h.pvalue is not None:
-        title += f": heterogeneity Q = {h.statistic:.2f} on {h.df} df, p = {h.pvalue:.3g}"
-    ax.set_title(title, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    return save_figure(fig, out_stem)
+    return save_figure(forest_drawing(result), out_stem)
 
 
 def boundary_points(design) -> dict[str, np.ndarray]:
