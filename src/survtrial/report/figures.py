@@ -436,45 +436,98 @@ def boundary_figure(design, out_stem: Path, title: str = "") -> list[Path]:
     return save_figure(fig, out_stem)
 
 
+def consort_boxes(flow, arm_labels: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """The CONSORT diagram's rows, top to bottom: ("main", [text]), ("side", [not randomized])
+    or ("arms", [one text per arm]). Works on a :class:`survtrial.trial.Consort` (simulated)
+    and a :class:`survtrial.analysis.consort.TrialFlow` (real data): a count that is None is
+    left out; risk groups, eligible, events and censored are drawn where the flow has them."""
+    import textwrap
+
+    risk = getattr(flow, "risk_groups", None)
+    risk_of = getattr(flow, "risk_group_of", None)
+
+    def with_risk(text: str, who: str) -> str:
+        if not risk or risk_of != who:
+            return text
+        groups = ["    " + textwrap.shorten(f"{g}: {n}", 44) for g, n in risk.items()]
+        return "\n".join([text, "  by risk group:", *groups])
+
+    rows: list[tuple[str, list[str]]] = []
+    if flow.enrolled is not None:
+        rows.append(("main", [with_risk(f"Enrolled: {flow.enrolled}", "enrolled")]))
+    if getattr(flow, "eligible", None) is not None:
+        rows.append(("main", [f"Eligible: {flow.eligible}"]))
+    if flow.not_randomized is not None:
+        excluded = sum(flow.not_randomized.values()) + flow.randomization_pending
+        lines = [f"Not randomized: {excluded}"]
+        for r, n in flow.not_randomized.items():
+            lines.append(textwrap.fill(f"{n}: {r}", 56, initial_indent="  ",
+                                       subsequent_indent="      "))
+        if flow.randomization_pending:
+            lines.append(f"  {flow.randomization_pending}: randomization pending at the cut")
+        rows.append(("side", ["\n".join(lines)]))
+    total = getattr(flow, "randomized_total", None)
+    if total is None and not hasattr(flow, "randomized_total") and flow.randomized is not None:
+        total = sum(flow.randomized.values())  # the simulated flow: every arm is compared
+    if total is not None:
+        rows.append(("main", [with_risk(f"Randomized: {total}", "randomized")]))
+    arms = list(flow.analysed)
+    label = {a: textwrap.fill(str(arm_labels.get(a, a)), 30) for a in arms}
+    if flow.randomized is not None:
+        rows.append(("arms", [f"{label[a]}\nallocated: {flow.randomized[a]}" for a in arms]))
+    events = getattr(flow, "events", None)
+    censored = getattr(flow, "censored", None)
+    rows.append(("arms", [
+        ("" if flow.randomized is not None else f"{label[a]}\n") + f"Analysed: {flow.analysed[a]}"
+        + (f"\nevents: {events[a]}, censored: {censored[a]}" if events is not None else "")
+        for a in arms
+    ]))  # fmt: skip
+    return rows
+
+
 def consort_figure(flow, arm_labels: dict[str, str], out_stem: Path) -> list[Path]:
-    """The CONSORT flow diagram of a :class:`survtrial.trial.Consort` (boxes and arrows)."""
+    """The CONSORT flow diagram (boxes and arrows) of :func:`consort_boxes`: the main column,
+    the not-randomized box beside it, then one column per arm (one for a pooled flow)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 6))
+    rows = consort_boxes(flow, arm_labels)
+    sizes = {"main": 8.0, "side": 6.5, "arms": 8.0}
+
+    def height(text: str, kind: str) -> float:  # inches
+        return (text.count("\n") + 1) * sizes[kind] * 1.3 / 72 + 0.22
+
+    heights = [max(height(t, kind) for t in texts) + 0.3 for kind, texts in rows]
+    total = sum(heights) + 0.2
+    fig, ax = plt.subplots(figsize=(8, total))
     ax.set_axis_off()
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 10)
+    ax.set_ylim(0, total)
     box = {"boxstyle": "round,pad=0.4", "fc": "#f4f6fa", "ec": "#555", "lw": 0.8}
-
-    def text(x, y, s, **kw):
-        ax.text(x, y, s, ha="center", va="center", fontsize=8, bbox=box, wrap=True, **kw)
-
-    def arrow(x0, y0, x1, y1):
-        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "lw": 0.8})
-
-    text(3.2, 9.2, f"Enrolled: {flow.enrolled}")
-    excluded = sum(flow.not_randomized.values()) + flow.randomization_pending
-    lines = [f"Not randomized: {excluded}"]
-    import textwrap
-
-    for r, n in flow.not_randomized.items():
-        lines.append(textwrap.fill(f"{n}: {r}", 56, initial_indent="  ",
-                                   subsequent_indent="      "))
-    if flow.randomization_pending:
-        lines.append(f"  {flow.randomization_pending}: randomization pending at the cut")
-    ax.text(5.2, 7.4, "\n".join(lines), ha="left", va="center", fontsize=6.5, bbox=box)
-    arrow(3.2, 8.9, 3.2, 6.2)
-    arrow(3.2, 7.4, 5.1, 7.4)
-    text(3.2, 5.8, f"Randomized: {sum(flow.randomized.values())}")
-    for i, (arm, n) in enumerate(flow.randomized.items()):
-        x = 1.6 + 3.4 * i
-        arrow(3.2, 5.5, x, 4.3)
-        text(x, 3.9, f"{arm_labels.get(arm, arm)}\nallocated: {n}")
-        arrow(x, 3.5, x, 2.2)
-        text(x, 1.8, f"Analysed: {flow.analysed[arm]}")
+    arrow = {"arrowstyle": "->", "lw": 0.8, "shrinkA": 5, "shrinkB": 5}
+    main_x, top = 3.2, total - 0.1
+    previous: list = []  # the boxes the next row's arrows start from
+    for (kind, texts), h in zip(rows, heights, strict=True):
+        y = top - h / 2
+        top -= h
+        if kind == "side":
+            side = ax.text(5.2, y, plain_text(texts[0]), ha="left", va="center",
+                           fontsize=sizes[kind], bbox=box)
+            ax.annotate("", (0, 0.5), xycoords=side, xytext=(main_x, y), textcoords="data",
+                        arrowprops={**arrow, "shrinkA": 0})
+            continue
+        xs = [main_x] if kind == "main" else [
+            main_x - 1.7 * (len(texts) - 1) + 3.4 * i for i in range(len(texts))]
+        made = [ax.text(x, y, plain_text(t), ha="center", va="center", fontsize=sizes[kind],
+                        bbox=box, multialignment="left" if "by risk group" in t else "center")
+                for x, t in zip(xs, texts, strict=True)]
+        for i, b in enumerate(made):
+            for a in [previous[i]] if len(previous) == len(made) else previous:
+                ax.annotate("", (0.5, 1.0), xycoords=b, xytext=(0.5, 0.0), textcoords=a,
+                            arrowprops=arrow)
+        previous = made
     return save_figure(fig, out_stem)
 
 
