@@ -118,6 +118,9 @@ def analyze_command(
     ci_bands: Annotated[
         bool, typer.Option("--ci-bands", help="Draw the KM confidence bands (--conf-type).")
     ] = False,
+    time_unit: Annotated[
+        str, typer.Option("--time-unit", help="KM figures' time axis: years or months.")
+    ] = "years",
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""
     from survtrial.analysis import analyse
@@ -125,7 +128,9 @@ def analyze_command(
     from survtrial.io.options import LoadOptions
     from survtrial.report.analysis_report import write_analysis
     from survtrial.report.analysis_tables import print_tables
+    from survtrial.report.figures import check_time_unit
 
+    check_time_unit(time_unit)
     arm_pair = None
     if arms is not None:
         parts = [a.strip() for a in arms.split(",")]
@@ -168,7 +173,7 @@ def analyze_command(
     title = f"survtrial analyze: {data.name}" + (f" ({loaded.param})" if loaded.param else "")
     outputs = write_analysis(
         out, loaded, settings, result, report=report, command=command, title=title,
-        ci_bands=ci_bands,
+        ci_bands=ci_bands, time_unit=time_unit,
     )
     print_tables(console(), outputs.header, outputs.tables, outputs.notes)
     typer.echo(

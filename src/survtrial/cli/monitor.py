@@ -76,6 +76,10 @@ def monitor_command(
     adsl: Annotated[
         Path | None, typer.Option("--adsl", help="ADSL merged on USUBJID (treatment, strata).")
     ] = None,
+    adae: Annotated[
+        Path | None,
+        typer.Option("--adae", help="ADAE: adverse events by arm in the report's closed section."),
+    ] = None,
     look: Annotated[
         str | None, typer.Option("--look", help="Name of this look (a protocol's look name).")
     ] = None,
@@ -86,25 +90,33 @@ def monitor_command(
     report: Annotated[
         bool, typer.Option("--report", help="Also write the DSMB report (report.html).")
     ] = False,
+    time_unit: Annotated[
+        str, typer.Option("--time-unit", help="Report's KM figure: years or months.")
+    ] = "years",
 ) -> None:
     """Interim monitoring: log-rank z against bounds at the observed information."""
     from survtrial.io.options import LoadOptions
     from survtrial.monitor import monitor
+    from survtrial.report.figures import check_time_unit
     from survtrial.report.monitoring import summary_lines, write_monitoring
 
+    check_time_unit(time_unit)
     plan = _plan(protocol, design)
-    opts = LoadOptions(adtte=data, adsl=adsl, param=param, strata=_strata(strata),
+    opts = LoadOptions(adtte=data, adsl=adsl, adae=adae, param=param, strata=_strata(strata),
                        arms=_arms(arms))
     result, loaded = monitor(opts, plan, look=look, history=tuple(history or ()))
     command = command_line(ctx)
     written = write_monitoring(out, result, loaded, command)
     if report:
         from survtrial.analysis import AnalysisSettings, analyse
+        from survtrial.monitor.subjects import read_subject_level
         from survtrial.report.monitoring import write_dsmb_report
 
         look_analysis = analyse(loaded, AnalysisSettings(milestone_days=1095.75,
                                                          milestone_text="3 years"))
-        written += write_dsmb_report(out, result, loaded, look_analysis, command)
+        subjects = None if adsl is None else read_subject_level(adsl, loaded)
+        written += write_dsmb_report(out, result, loaded, look_analysis, command, subjects,
+                                     time_unit)
     for line in summary_lines(result):
         typer.echo(line)
     typer.echo(f"Wrote {', '.join(written)} to {out}/")

@@ -172,6 +172,7 @@ def write_analysis(
     command: str | None = None,
     title: str = "survtrial analyze",
     ci_bands: bool = False,
+    time_unit: str = "years",
 ) -> AnalysisOutputs:
     """Write results.json, the CSV tables, km_curves.csv and (``report``) the HTML page and
     km.png/km.svg to ``out``; return what to print."""
@@ -189,8 +190,12 @@ def write_analysis(
     written.append("km_curves.csv")
     if report:
         endpoint = data.param or "Survival"
-        analysis_km_figure(res, endpoint, out / "km", ci_bands=ci_bands)
+        analysis_km_figure(res, endpoint, out / "km", ci_bands=ci_bands, time_unit=time_unit)
         figures = [Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km")]
+        from survtrial.report.km_strata import stratum_km_page_figures  # KM by stratum
+
+        figures += stratum_km_page_figures(res, endpoint, out, ci_bands=ci_bands,
+                                           time_unit=time_unit)
         if res.cumulative_incidence is not None:
             incidence_figure(res, out / "cif")
             figures.append(Figure("Cumulative incidence by cause and arm", out / "cif"))

@@ -8,10 +8,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from survtrial import __version__
 from survtrial.report.figures import save_figure
 from survtrial.report.files import output_dir, write_text
 from survtrial.report.jsonify import dumps, jsonable
+from survtrial.units import DAYS_PER_UNIT
 
 
 def _interval(low, high, level) -> dict[str, Any] | None:
@@ -179,19 +182,80 @@ def monitoring_figure(m, out_stem: Path) -> list[Path]:
     return save_figure(fig, out_stem)
 
 
-def write_dsmb_report(out: Path, m, data, analysis, command: str | None) -> list[str]:
+def accrual_figure(acc, out_stem: Path, cutoff: str | None = None) -> list[Path]:
+    """Cumulative patients randomized against the calendar date (pooled), from an
+    :class:`~survtrial.analysis.consort.Accrual` (SAS day numbers -> dates)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    dates = np.datetime64("1960-01-01") + acc.day.astype(np.int64).astype("timedelta64[D]")
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    ax.step(np.concatenate([dates[:1], dates]), np.concatenate([[0], acc.cumulative]),
+            where="post", color="#333", lw=1.4)
+    loc = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.set_ylim(0, float(acc.cumulative[-1]) * 1.05)
+    ax.set_xlabel("Date of randomization")
+    ax.set_ylabel("Patients randomized (cumulative)")
+    title = f"Accrual: {int(acc.cumulative[-1])} randomized, {dates[0]} to {dates[-1]}"
+    ax.set_title(title + (f" (cut-off {cutoff})" if cutoff else ""), fontsize=9)
+    ax.grid(alpha=0.3, lw=0.5)
+    ax.spines[["top", "right"]].set_visible(False)
+    return save_figure(fig, out_stem)
+
+
+def safety_rows(analysis) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """(patients per arm, one row per adverse-event term: patients with the term per arm and
+    their percent), most frequent term first; from the look's analysis (safety population)."""
+    ae = analysis.adverse_events
+    rows = [
+        {"term": term, "cells": [(t.counts[a], 100.0 * t.risk[a]) for a in analysis.arms]}
+        for term, t in ae.terms.items()
+    ]
+    rows.sort(key=lambda r: (-sum(c[0] for c in r["cells"]), r["term"]))
+    return dict(ae.n), rows
+
+
+def write_dsmb_report(out: Path, m, data, analysis, command: str | None, subjects=None,
+                      time_unit: str = "years") -> list[str]:
     """report.html: a header, an open (pooled) section and a closed (by arm) section, as DSMB
     charters separate them; figures inline. ``analysis``: the look's
-    :class:`survtrial.analysis.AnalysisResult`."""
-    from survtrial.report.figures import analysis_km_figure
+    :class:`survtrial.analysis.AnalysisResult`; ``subjects``: the ADSL's
+    :class:`~survtrial.analysis.consort.SubjectLevel` (None without --adsl). The open section
+    holds pooled numbers only (accrual, follow-up, events, the pooled CONSORT flow); arms are
+    compared in the closed section only (CONSORT by arm, efficacy, bounds, safety)."""
+    from survtrial.analysis.consort import accrual, trial_flow
+    from survtrial.report.figures import analysis_km_figure, consort_figure
     from survtrial.report.html import Figure, render
 
     folder = output_dir(out)
+    flow = trial_flow(subjects, data)
+    figures_open, figures_closed = [], []
+    acc = accrual(subjects)
+    if acc is not None:
+        fig = Figure("Accrual: patients randomized over calendar time (pooled)",
+                     folder / "accrual")
+        accrual_figure(acc, fig.stem, subjects.cutoff)
+        figures_open.append(fig)
+    show_flow = subjects is not None
+    if show_flow:
+        fig = Figure("CONSORT flow (pooled)", folder / "consort_pooled")
+        consort_figure(flow.pooled(), {}, fig.stem)
+        figures_open.append(fig)
+        fig = Figure("CONSORT flow by arm", folder / "consort")
+        consort_figure(flow, {}, fig.stem)
+        figures_closed.append(fig)
     bounds = Figure("Bounds and the observed path", folder / "boundaries")
     monitoring_figure(m, bounds.stem)
     km = Figure("Kaplan-Meier by arm", folder / "km")
-    analysis_km_figure(analysis, data.param or "Endpoint", km.stem)
+    analysis_km_figure(analysis, data.param or "Endpoint", km.stem, time_unit=time_unit)
+    figures_closed += [bounds, km]
     fu = analysis.median_follow_up_days
+    safety = safety_rows(analysis) if analysis.adverse_events is not None else None
     page = render(
         "dsmb.html.j2",
         title=f"Data monitoring report: {m.look}",
@@ -201,9 +265,15 @@ def write_dsmb_report(out: Path, m, data, analysis, command: str | None) -> list
         doc=json_dict(m, data, command),
         data=data,
         n_events=int(data.event.sum()),
-        follow_up_years=None if fu is None else fu / 365.25,
-        figures_open=[],
-        figures_closed=[bounds.for_page(), km.for_page()],
+        follow_up=None if fu is None else fu / DAYS_PER_UNIT[time_unit],
+        time_unit=time_unit,
+        cutoff=None if subjects is None else subjects.cutoff,
+        accrual=acc,
+        flow=flow,
+        show_flow=show_flow,
+        safety=safety,
+        figures_open=[f.for_page() for f in figures_open],
+        figures_closed=[f.for_page() for f in figures_closed],
     )
     write_text(folder / "report.html", page, "--out")
-    return ["report.html", *bounds.files(), *km.files()]
+    return ["report.html", *[n for f in figures_open + figures_closed for n in f.files()]]
