@@ -70,7 +70,8 @@ def test_journal_tables_render_and_fit_a_phone(browser, page):
     sizes = browser.execute_script(
         "return Array.from(document.querySelectorAll('svg'))"
         ".map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; })")
-    assert len(sizes) == 3 and all(w > 100 and h > 100 for w, h in sizes), sizes  # km, forest, AE
+    # KM, KM by stratum, forest, adverse events
+    assert len(sizes) == 4 and all(w > 100 and h > 100 for w, h in sizes), sizes
     browser.set_window_size(390, 844)
     try:
         browser.get(page.as_uri())

@@ -94,9 +94,10 @@ def test_pages_embed_their_figures(tmp_path, data, result):
 
     out = write_analysis(tmp_path, data, result.settings, result, report=True, title="t")
     html = (tmp_path / "report.html").read_text()
-    assert html.count("<svg") == 3  # KM, cumulative incidence, forest
+    assert html.count("<svg") == 4  # KM, KM by stratum, cumulative incidence, forest
     assert "<?xml" not in html and '<img src="km.svg"' not in html
-    for name in ("km.svg", "cif.svg", "forest.svg", "km.png", "cif.png", "forest.png"):
+    for name in ("km.svg", "km_strata.svg", "cif.svg", "forest.svg", "km.png", "cif.png",
+                 "forest.png"):  # fmt: skip
         assert name in out.written and (tmp_path / name).stat().st_size > 0
 
 
