@@ -42,6 +42,8 @@ class TrialBatch:
     ae_occurs: np.ndarray  # (R, N, n_ae) bool
     ae_day: np.ndarray  # (R, N, n_ae) calendar day of onset
     exclusion_reasons: tuple[str, ...] = ()
+    # (R, W) the randomized patients' columns first (the enrolment's); None: computed on use
+    randomized_first: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -41,7 +41,7 @@ def simulate_batch(
     e = enrol(p, streams, capacity(p))
     arm = randomize(p, streams, e)
     tr = treat(p, streams, e, arm)
-    o = outcomes(p, streams, arm, e.stratum, e.randomized)
+    o = outcomes(p, streams, arm, e.stratum, e.randomized, e.randomized_first)
     if with_adverse_events:
         occurs, onset = adverse_events(
             p, streams, arm, e.stratum, e.rand_day, np.minimum(o.event_time, o.ltfu_time)
@@ -63,6 +63,7 @@ def simulate_batch(
         group=e.group,
         exclusion=e.exclusion,
         randomized=e.randomized,
+        randomized_first=e.randomized_first,
         stratum=e.stratum,
         arm=arm,
         rand_day=e.rand_day,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from survtrial.arrays import CPU, Backend
+from survtrial.arrays import CPU, Backend, true_first
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_MONTH
@@ -86,6 +86,9 @@ class Enrolment:
     randomized: np.ndarray
     stratum: np.ndarray  # -1 when not randomized
     rand_day: np.ndarray  # inf when not randomized
+    # (R, W) columns of each replicate's randomized patients first, W the most randomized in
+    # any replicate (:func:`survtrial.arrays.true_first`): the later steps work on these only
+    randomized_first: np.ndarray
 
 
 def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
@@ -155,4 +158,5 @@ def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
         randomized=randomized,
         stratum=stratum,
         rand_day=rand_day,
+        randomized_first=true_first(randomized),
     )

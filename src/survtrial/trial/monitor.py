@@ -184,7 +184,7 @@ class _Randomized:
 
 def _randomized_first(b: TrialBatch) -> _Randomized:
     xp = namespace(b.randomized)
-    order = true_first(b.randomized)
+    order = b.randomized_first if b.randomized_first is not None else true_first(b.randomized)
     cols = (b.randomized, b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm)
     return _Randomized(*(xp.take_along_axis(c, order, axis=1) for c in cols))
 

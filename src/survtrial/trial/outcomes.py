@@ -87,15 +87,22 @@ class Outcomes:
 
 
 def outcomes(
-    p: Protocol, streams: BlockStreams, arm: np.ndarray, stratum: np.ndarray, randomized
+    p: Protocol,
+    streams: BlockStreams,
+    arm: np.ndarray,
+    stratum: np.ndarray,
+    randomized,
+    randomized_first=None,
 ) -> Outcomes:
+    """Each patient's first event, death and loss to follow-up; ``randomized_first``: the
+    enrolment's (R, W) columns of the randomized patients (computed when not given)."""
     r, n = arm.shape
     xp = streams.xp
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
     # computed for the randomized patients only (each replicate's, first); the draws are
     # made for everyone, so the streams and every number are as for the full arrays
-    order = true_first(randomized)
+    order = true_first(randomized) if randomized_first is None else randomized_first
     rows = xp.arange(r)[:, None]
 
     def take(a):

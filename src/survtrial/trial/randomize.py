@@ -57,9 +57,9 @@ def minimization(
     """Pocock-Simon minimization through arrivals (loop over patients, vectorized over R; on
     the GPU too, where each step is a few kernels over the replicates).
 
-    ``factors`` (R, N, F) integer levels; ``order`` the arrival order per replicate; ``active``
-    who is randomized. Ties and the non-best choice are random; the best arm is taken with
-    probability ``minimization_p_best``.
+    ``factors`` (R, N, F) integer levels; ``order`` (R, W) the randomization order per
+    replicate (randomized patients first); ``active`` who is randomized. Ties and the non-best
+    choice are random; the best arm is taken with probability ``minimization_p_best``.
     """
     r, n, f = factors.shape
     xp = streams.xp
@@ -69,7 +69,7 @@ def minimization(
     u = streams.random(n)
     tie = streams.random(n)
     rows = xp.arange(r)
-    for i in range(n):
+    for i in range(order.shape[1]):  # the patients randomized in any replicate; the rest: -1
         who = order[:, i]
         act = active[rows, who]
         lev = factors[rows, who]  # (R, F)
@@ -97,7 +97,11 @@ def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
     """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized."""
     r, n = e.enrolled.shape
     xp = streams.xp
-    order = stable_argsort(e.rand_day, axis=1)
+    # randomization order: by day, the randomized patients only (the others, at day inf,
+    # would sort after them); a stable sort keeps the column order at a tie
+    rows = xp.arange(r)[:, None]
+    first = e.randomized_first
+    order = first[rows, stable_argsort(e.rand_day[rows, first], axis=1)]
     if p.randomization.method == "permuted_blocks":
         cell = xp.zeros((r, n), dtype=np.int64)
         n_cells = 1
@@ -106,10 +110,9 @@ def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
             lev, k = (e.stratum, n_strata) if fac == "risk_group" else (e.male.astype(int), 2)
             cell = cell * k + xp.maximum(lev, 0)
             n_cells *= k
-        rows = xp.arange(r)[:, None]
         cell_o = cell[rows, order]
         act_o = e.randomized[rows, order]
-        rank_o = xp.zeros((r, n), dtype=np.int64)  # place in the cell's sequence
+        rank_o = xp.zeros(order.shape, dtype=np.int64)  # place in the cell's sequence
         for c in range(n_cells):
             in_c = (cell_o == c) & act_o
             rank_o = xp.where(in_c, xp.cumsum(in_c, axis=1) - 1, rank_o)
