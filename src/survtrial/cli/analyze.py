@@ -119,7 +119,8 @@ def analyze_command(
         bool, typer.Option("--ci-bands", help="Draw the KM confidence bands (--conf-type).")
     ] = False,
     time_unit: Annotated[
-        str, typer.Option("--time-unit", help="KM figures' time axis: years or months.")
+        str,
+        typer.Option("--time-unit", help="KM and incidence figures' time axis: years or months."),
     ] = "years",
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""

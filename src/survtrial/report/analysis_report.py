@@ -197,7 +197,7 @@ def write_analysis(
         figures += stratum_km_page_figures(res, endpoint, out, ci_bands=ci_bands,
                                            time_unit=time_unit)
         if res.cumulative_incidence is not None:
-            incidence_figure(res, out / "cif")
+            incidence_figure(res, out / "cif", time_unit=time_unit)
             figures.append(Figure("Cumulative incidence by cause and arm", out / "cif"))
         if res.cox.by_stratum or res.subgroups:
             forest_figure(res, out / "forest")

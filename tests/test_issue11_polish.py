@@ -1,0 +1,104 @@
+"""Issue 11, the last gaps: the cumulative-incidence figure in years or months (the x drawn is
+the estimator's days), the real-data CONSORT in the final-analysis report, the first-events
+table of a reproduction, and honest grades in a simulated ADAE."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survtrial.analysis import AnalysisData, AnalysisSettings, analyse
+from survtrial.report.figures import at_risk_days, incidence_drawing
+from survtrial.stats import cumulative_incidence, kaplan_meier
+from survtrial.units import DAYS_PER_MONTH, DAYS_PER_YEAR
+
+
+@pytest.fixture(scope="module")
+def data() -> AnalysisData:
+    rng = np.random.default_rng(11)
+    n = 300
+    arm = np.repeat([0, 1], n // 2)
+    t = np.ceil(rng.exponential(np.where(arm == 1, 900, 500)))
+    c = np.ceil(rng.uniform(200, 1400, n))  # under 4 years: a 6-month grid
+    event = (t <= c).astype(np.int64)
+    cause = np.where(event == 1, rng.integers(1, 3, n), 0)
+    return AnalysisData(
+        time_days=np.minimum(t, c).astype(float), event=event, arm=arm,
+        arm_labels=("control", "drug"), stratum=np.zeros(n, dtype=np.int64),
+        stratum_labels=("all",), strata_columns=(), cause=cause,
+        cause_labels=("marrow", "CNS"), subject=pd.Series(np.arange(n).astype(str)),
+        unit="days", sources={}, columns={}, files=(), excluded=(),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return analyse(data, AnalysisSettings(milestone_days=365.25, milestone_text="1 year"))
+
+
+def _at_risk_texts(fig):
+    """{row: [(x drawn, text)]} of the figure's numbers-at-risk axes (data coordinates)."""
+    tab = next(ax for ax in fig.axes if ax.get_label().startswith("at risk: "))
+    rows: dict[int, list] = {}
+    for t in tab.texts:
+        if t.get_transform() == tab.transData:
+            x, y = t.get_position()
+            rows.setdefault(round(y), []).append((x, t.get_text()))
+    return rows
+
+
+@pytest.mark.parametrize("unit", ["years", "months"])
+def test_incidence_figure_draws_the_estimates_days_in_the_unit(data, result, unit):
+    """Each drawn curve's x (in the unit) times the unit's days is the Aalen-Johansen step
+    days of that cause and arm (recomputed here), its y the estimate in percent; the at-risk
+    rows sit at the unit's grid and hold each arm's Kaplan-Meier numbers at risk then."""
+    import matplotlib.pyplot as plt
+
+    per_unit = DAYS_PER_YEAR if unit == "years" else DAYS_PER_MONTH
+    ref = cumulative_incidence(data.time_days, data.cause, group=data.arm, levels=(0, 1))
+    fig = incidence_drawing(result, time_unit=unit)
+    try:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() == f"{unit.capitalize()} since start of follow-up"
+        lines = {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+        assert len(lines) == 4  # two causes x two arms
+        for k, cause in enumerate(data.cause_labels, start=1):
+            for i, arm in enumerate(data.arm_labels):
+                f = ref.curves[(k, i)]
+                ln = lines[f"{cause}: {arm}"]
+                x_days = np.asarray(ln.get_xdata(), dtype=float) * per_unit
+                np.testing.assert_allclose(x_days[1:-1], f.time, rtol=1e-12, atol=1e-9)
+                assert x_days[0] == 0.0 and x_days[-1] == pytest.approx(f.max_time, rel=1e-12)
+                np.testing.assert_allclose(np.asarray(ln.get_ydata())[1:-1], 100 * f.estimate)
+        rows = _at_risk_texts(fig)
+        expected_days = (np.asarray(result.kaplan_meier.at_risk_years) * DAYS_PER_YEAR
+                         if unit == "years" else at_risk_days(float(data.time_days.max()), unit))
+        for i in (0, 1):
+            km = kaplan_meier(data.time_days[data.arm == i], data.event[data.arm == i])
+            x = np.array([p[0] for p in rows[i]])
+            np.testing.assert_allclose(x * per_unit, expected_days, rtol=0, atol=1e-9)
+            assert [p[1] for p in rows[i]] == [str(v) for v in km.n_risk_at(expected_days)]
+        if unit == "months":  # every 6 months, unlike the yearly grid
+            np.testing.assert_allclose(np.diff(expected_days), 6 * DAYS_PER_MONTH)
+    finally:
+        plt.close(fig)
+
+
+def test_analyze_report_passes_the_time_unit_to_the_incidence_figure(tmp_path, monkeypatch,
+                                                                     data, result):
+    """write_analysis (what `analyze --time-unit` calls) draws the incidence figure in the
+    unit asked for, as the KM figures."""
+    import survtrial.report.analysis_report as ar
+
+    seen = {}
+    real = ar.incidence_figure
+
+    def spy(res, stem, time_unit="years"):
+        seen["unit"] = time_unit
+        return real(res, stem, time_unit=time_unit)
+
+    monkeypatch.setattr(ar, "incidence_figure", spy)
+    ar.write_analysis(tmp_path, data, result.settings, result, report=True, title="t",
+                      time_unit="months")
+    assert seen == {"unit": "months"} and (tmp_path / "cif.svg").stat().st_size > 0
