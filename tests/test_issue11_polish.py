@@ -102,3 +102,69 @@ def test_analyze_report_passes_the_time_unit_to_the_incidence_figure(tmp_path, m
     ar.write_analysis(tmp_path, data, result.settings, result, report=True, title="t",
                       time_unit="months")
     assert seen == {"unit": "months"} and (tmp_path / "cif.svg").stat().st_size > 0
+
+
+@pytest.fixture(scope="module")
+def reproduction(tmp_path_factory):
+    """What `survtrial reproduce aall1731 --report` writes (32 replicates), and the
+    Reproduction it wrote it from."""
+    from survtrial.cli._common import protocol_text
+    from survtrial.report.reproduction import write_reproduction
+    from survtrial.reproduce import reproduce
+
+    text, source, name = protocol_text("aall1731", True)
+    rep = reproduce(text, source, name, seed=9, replicates=32, vary=(), workers=1)
+    out = tmp_path_factory.mktemp("rep")
+    written = write_reproduction(rep, out, report=True)
+    return rep, out, written
+
+
+def test_reproduction_first_events_are_the_first_trials_causes(reproduction):
+    """The first-events table (CSV beside the page and in report.html) holds, per cause and
+    arm, the first trial's patients whose first event is that cause at the analysis cut,
+    counted here from the simulated batch (and from the ADTTE written of it); rows named by
+    the protocol's event labels."""
+    from survtrial.trial import cut_data
+
+    rep, out, written = reproduction
+    assert "first_events.csv" in written
+    run = rep.run
+    p = run.first_batch.protocol
+    cd = cut_data(run.first_batch, run.first_cut_day)
+    m = cd.in_data[0]
+    arm, cause = run.first_batch.arm[0][m], cd.cause[0][m]
+    arms = [p.control.name, p.experimental.name]
+    n = [int((arm == i).sum()) for i in (0, 1)]
+    table = pd.read_csv(out / "first_events.csv", dtype=str).set_index("first event")
+    assert list(table.columns) == [f"{a} (n = {k})" for a, k in zip(arms, n, strict=True)] + [
+        f"Total (n = {sum(n)})"]
+
+    def cell(k, nn):
+        return f"{k} ({100 * k / nn:.1f})"
+
+    expected = {}
+    for j, e in enumerate(p.outcomes.event_types, start=1):
+        per_arm = [int(((cause == j) & (arm == i)).sum()) for i in (0, 1)]
+        if sum(per_arm) or e.label in table.index:
+            expected[e.label] = per_arm  # the table names causes by their labels
+    events = [int(((cause > 0) & (arm == i)).sum()) for i in (0, 1)]
+    expected["Any event"] = events
+    expected["No event (censored)"] = [n[i] - events[i] for i in (0, 1)]
+    assert set(table.index) == set(expected)
+    for row, per_arm in expected.items():
+        cells = [cell(k, nn) for k, nn in zip(per_arm, n, strict=True)]
+        assert table.loc[row].tolist() == [*cells, cell(sum(per_arm), sum(n))], row
+    assert sum(expected[e.label][0] + expected[e.label][1]
+               for e in p.outcomes.event_types if e.label in expected) == sum(events)
+    # the same counts from the ADTTE of that trial (EVNTDESC holds the event's label)
+    from survtrial.io.adam import adtte
+
+    a = adtte(run.first_batch, cd, 0)
+    a = a[(a.PARAMCD == p.analysis.endpoint) & (a.CNSR == 0)]
+    for e in p.outcomes.event_types:
+        got = [int(((a.EVNTDESC == e.label) & (a.TRTP == arms[i])).sum()) for i in (0, 1)]
+        assert got == expected.get(e.label, [0, 0]), e.label
+    html = (out / "report.html").read_text()
+    assert "First simulated trial: first events by type and arm" in html
+    for row in expected:
+        assert f"<td>{row}</td>" in html or f'<td class="text">{row}</td>' in html, row
