@@ -168,3 +168,58 @@ def test_reproduction_first_events_are_the_first_trials_causes(reproduction):
     assert "First simulated trial: first events by type and arm" in html
     for row in expected:
         assert f"<td>{row}</td>" in html or f'<td class="text">{row}</td>' in html, row
+
+
+def _analyze_with_adsl(tmp_path, monkeypatch, *extra):
+    """`survtrial analyze --report` of test_consort_real's hand-made trial; the flows drawn."""
+    from typer.testing import CliRunner
+
+    import survtrial.report.analysis_report as ar
+    from survtrial.cli import app
+    from tests.test_consort_real import ADSL, ADTTE, write
+
+    drawn = []
+    real = ar.consort_figure
+
+    def spy(flow, arm_labels, stem):
+        drawn.append(flow)
+        return real(flow, arm_labels, stem)
+
+    monkeypatch.setattr(ar, "consort_figure", spy)
+    adtte = write(tmp_path, "adtte.csv", ADTTE)
+    write(tmp_path, "adsl.csv", ADSL)
+    res = CliRunner().invoke(app, ["analyze", str(adtte), "--arms", "Control,Drug", "--strata",
+                                   "none", "--report", "--out", str(tmp_path / "o"), *extra])
+    assert res.exit_code == 0, res.output
+    return drawn, (tmp_path / "o" / "report.html").read_text()
+
+
+def test_analyze_report_draws_the_real_consort_flow(tmp_path, monkeypatch):
+    """With --adsl the final-analysis report draws the CONSORT flow of the ADSL and the
+    analysed data: every box the hand count of test_consort_real's trial."""
+    from survtrial.analysis.consort import NOT_RECORDED
+    from survtrial.report.figures import consort_boxes
+
+    drawn, html = _analyze_with_adsl(tmp_path, monkeypatch, "--adsl", str(tmp_path / "adsl.csv"))
+    assert len(drawn) == 1
+    rows = consort_boxes(drawn[0], {})
+    assert [k for k, _ in rows] == ["main", "main", "side", "main", "arms", "arms"]
+    assert rows[0][1][0].startswith("Enrolled: 10\n  by risk group:\n    High: 4\n    Low: 6")
+    assert rows[1][1] == ["Eligible: 8"]
+    assert rows[2][1][0].splitlines() == ["Not randomized: 4", "  2: Ineligible", "  1: Declined",
+                                          f"  1: {NOT_RECORDED}"]
+    assert rows[3][1] == ["Randomized: 6"]
+    assert rows[4][1] == ["Control\nallocated: 2", "Drug\nallocated: 3"]
+    assert rows[5][1] == ["Analysed: 2\nevents: 1, censored: 1",
+                          "Analysed: 3\nevents: 2, censored: 1"]
+    assert "CONSORT flow (adsl.csv)" in html
+    assert html.count("<svg") == 2  # CONSORT, KM (one stratum, no causes, no AEs)
+    assert "CONSORT flow: 1 randomized patients have an arm other than Control, Drug" in html
+    assert (tmp_path / "o" / "consort.svg").stat().st_size > 0
+
+
+def test_analyze_report_without_adsl_says_there_is_no_flow(tmp_path, monkeypatch):
+    drawn, html = _analyze_with_adsl(tmp_path, monkeypatch)
+    assert drawn == [] and not (tmp_path / "o" / "consort.svg").exists()
+    assert "CONSORT flow: not available: no ADSL was given (--adsl)" in html
+    assert html.count("<svg") == 1  # KM only

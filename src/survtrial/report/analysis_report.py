@@ -1,5 +1,6 @@
 """The outputs of one analysis of a data set: ``results.json``, one CSV per table, the curve
-table and, on request, the HTML report with its Kaplan-Meier figure.
+table and, on request, the HTML report with its figures (the CONSORT flow when an ADSL is
+given, Kaplan-Meier by arm and by stratum, cumulative incidence, hazard ratios, adverse events).
 
 ``results.json`` records where every value came from (``input.sources``: user, detected or
 default), every row left out and why (``input.excluded``), which arm is the reference, and the
@@ -19,6 +20,7 @@ from survtrial.report.analysis_tables import Table, build_tables, write_csv, wri
 from survtrial.report.figures import (
     adverse_event_figure,
     analysis_km_figure,
+    consort_figure,
     forest_figure,
     incidence_figure,
 )
@@ -153,6 +155,21 @@ def _table_notes(data: AnalysisData, res: AnalysisResult) -> list[str]:
     return out
 
 
+def consort_page_figure(data: AnalysisData, subjects, out: Path) -> tuple[list[Figure], list[str]]:
+    """The real-data CONSORT flow by arm (:func:`survtrial.analysis.consort.trial_flow`,
+    drawn as out/consort.png and .svg) when an ADSL was given, and the page's notes on it:
+    the boxes left out for want of a column, or that there is no flow without an ADSL."""
+    from survtrial.analysis.consort import trial_flow
+
+    if subjects is None:
+        return [], ["CONSORT flow: not available: no ADSL was given (--adsl), and enrolment, "
+                    "eligibility and randomization are recorded there"]
+    flow = trial_flow(subjects, data)
+    fig = Figure(f"CONSORT flow ({subjects.file})", out / "consort")
+    consort_figure(flow, {}, fig.stem)
+    return [fig], [f"CONSORT flow: {n}" for n in (*flow.left_out, *flow.notes)]
+
+
 @dataclass(frozen=True)
 class AnalysisOutputs:
     header: list[str]
@@ -173,9 +190,12 @@ def write_analysis(
     title: str = "survtrial analyze",
     ci_bands: bool = False,
     time_unit: str = "years",
+    subjects=None,
 ) -> AnalysisOutputs:
     """Write results.json, the CSV tables, km_curves.csv and (``report``) the HTML page and
-    km.png/km.svg to ``out``; return what to print."""
+    its figures (km.png/km.svg, ...) to ``out``; return what to print. ``subjects``: the
+    ADSL's :class:`~survtrial.analysis.consort.SubjectLevel` for the CONSORT flow (None: no
+    ADSL, the page says the flow is not available)."""
     out = files.output_dir(out)
     notes = [*data.notes, *res.notes(), *_table_notes(data, res)]
     header = header_lines(data, settings, res)
@@ -190,8 +210,9 @@ def write_analysis(
     written.append("km_curves.csv")
     if report:
         endpoint = data.param or "Survival"
+        figures, page_notes = consort_page_figure(data, subjects, out)
         analysis_km_figure(res, endpoint, out / "km", ci_bands=ci_bands, time_unit=time_unit)
-        figures = [Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km")]
+        figures.append(Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km"))
         from survtrial.report.km_strata import stratum_km_page_figures  # KM by stratum
 
         figures += stratum_km_page_figures(res, endpoint, out, ci_bands=ci_bands,
@@ -214,7 +235,7 @@ def write_analysis(
             command=command or "",
             header=header,
             tables=tables,
-            notes=notes,
+            notes=[*notes, *page_notes],
             figures=[f.for_page() for f in figures],
         )
         files.write_text(out / "report.html", page, "--out")
