@@ -223,3 +223,131 @@ def test_analyze_report_without_adsl_says_there_is_no_flow(tmp_path, monkeypatch
     assert drawn == [] and not (tmp_path / "o" / "consort.svg").exists()
     assert "CONSORT flow: not available: no ADSL was given (--adsl)" in html
     assert html.count("<svg") == 1  # KM only
+
+
+# ---- simulated ADAE grades: blank AETOXGR, AETOXGRC '>=3', and what --ae-grade-min does ----
+
+
+def test_simulated_adae_leaves_the_grade_blank(reproduction, tmp_path):
+    """The simulation knows only that an event is of the protocol's minimum grade or worse:
+    AETOXGR is blank (CSV and Parquet) and AETOXGRC holds the lower bound."""
+    from survtrial.io.adam import write_adam
+    from survtrial.trial import cut_data
+
+    rep, _, _ = reproduction
+    run = rep.run
+    write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day), tmp_path, 0)
+    minimum = {a.term: a.grade_min for a in run.first_batch.protocol.adverse_events}
+    for ae in (pd.read_csv(tmp_path / "adae.csv", keep_default_na=False, dtype=str),
+               pd.read_parquet(tmp_path / "adae.parquet")):
+        assert len(ae) > 0
+        assert ae["AETOXGR"].isna().all() or (ae["AETOXGR"] == "").all()
+        assert ae["AETOXGRC"].tolist() == [f">={minimum[t]}" for t in ae["AEDECOD"]]
+    assert set(minimum.values()) == {3}
+
+
+def test_analyze_keeps_simulated_grade_3_events_at_grade_min_3(reproduction, tmp_path):
+    """`analyze --ae-grade-min 3` on the simulated ADAE keeps every event ('>=3' meets 3):
+    the same subjects per term and arm as without the option, as counted from the files;
+    '>=3' does not meet 4 (each event left out and counted). No event has a grade, so there
+    is no table by grade (its zeros would not be counts) and a note says so."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from survtrial.cli import app
+    from survtrial.io.adam import write_adam
+    from survtrial.trial import cut_data
+
+    rep, _, _ = reproduction
+    run = rep.run
+    d = tmp_path / "adam"
+    write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day), d, 0)
+
+    def analyze(out, *extra):
+        res = CliRunner().invoke(app, ["analyze", str(d / "adtte.csv"), "--param", "DFS",
+                                       "--adsl", str(d / "adsl.csv"), "--adae",
+                                       str(d / "adae.csv"), "--out", str(tmp_path / out),
+                                       *extra])
+        assert res.exit_code == 0, res.output
+        return json.loads((tmp_path / out / "results.json").read_text(encoding="utf-8"))
+
+    every = analyze("all")
+    at3 = analyze("min3", "--ae-grade-min", "3", "--report")
+    at4 = analyze("min4", "--ae-grade-min", "4")
+    ae = pd.read_csv(d / "adae.csv")
+    tte = pd.read_csv(d / "adtte.csv")
+    arm_of = tte[tte.PARAMCD == "DFS"].set_index("USUBJID")["TRTP"]
+    pairs = ae[ae.USUBJID.isin(arm_of.index)].drop_duplicates(["USUBJID", "AEDECOD"])
+    for term, g in pairs.groupby("AEDECOD"):
+        for arm in arm_of.unique():
+            want = int((g.TRTA == arm).sum())
+            assert every["adverse_events"]["terms"][term][arm] == want, (term, arm)
+            assert at3["adverse_events"]["terms"][term][arm] == want, (term, arm)
+    assert not [e for e in at3["input"]["excluded"] if e["file"] == "adae.csv"]
+    assert "AETOXGRC '>=k' with k >= 3" in at3["input"]["sources"]["ae_grades"]
+    assert at4["adverse_events"]["terms"] == {}
+    left = [e for e in at4["input"]["excluded"] if e["file"] == "adae.csv"]
+    kept_rows = int(ae.USUBJID.isin(arm_of.index).sum())
+    assert [e["rows"] for e in left if "lower bound below 4" in e["reason"]] == [kept_rows]
+    assert "adverse_event_grades" not in at3
+    assert not (tmp_path / "min3" / "adverse_events_by_grade.csv").exists()
+    assert any(n.startswith("adverse events by grade: no event has a grade in AETOXGR")
+               for n in at3["notes"])
+    assert any(f"{kept_rows} events have AETOXGR blank and a lower bound in AETOXGRC ('>=3')"
+               in n for n in at3["notes"])
+    html = (tmp_path / "min3" / "report.html").read_text(encoding="utf-8")
+    assert "Adverse events by worst grade" not in html and "Grade 3" not in html
+
+
+def _mixed(tmp_path):
+    from tests.test_analyze_adam_extras import adae_with
+
+    # S-001 Placebo, S-002 Drug, S-003 Placebo, S-004 Drug (two events), S-006 Drug
+    return adae_with(tmp_path, AETOXGR=[1, None, 4, None, None, 3],
+                     AETOXGRC=["1", ">=3", "4", "", ">=2", ">=3"])
+
+
+@pytest.mark.parametrize(("minimum", "fever", "rash", "left"), [
+    (3, (0, 2), (1, 0), {"below": 2, "bound": 1}),  # '>=2' may be grade 2: left out
+    (2, (0, 2), (1, 1), {"below": 2}),  # grade 1 and the blank without a bound left out
+])
+def test_grade_min_honours_lower_bounds(tmp_path, minimum, fever, rash, left):
+    """A blank grade with a category '>=k' meets --ae-grade-min N when k >= N; with k < N
+    it is left out under its own reason; a blank grade without a bound is below any N."""
+    from tests.test_analyze_adam_extras import analyze
+
+    d, ae = _mixed(tmp_path)
+    r = analyze(tmp_path / "o", d, "--adae", ae, "--ae-grade-min", str(minimum))
+    terms = r["adverse_events"]["terms"]
+    assert (terms["Fever"]["Placebo"], terms["Fever"]["Drug"]) == fever
+    assert (terms["Rash"]["Placebo"], terms["Rash"]["Drug"]) == rash
+    rows = {("bound" if "lower bound" in e["reason"] else "below"): e["rows"]
+            for e in r["input"]["excluded"] if "--ae-grade-min" in e["reason"]}
+    assert rows == left
+    # some events are graded: the table by grade is there
+    assert (tmp_path / "o" / "adverse_events_by_grade.csv").exists()
+    assert "adverse_event_grades" in r
+
+
+def test_pairs_carry_what_is_known_of_the_grade(tmp_path):
+    """Each subject-term pair: its worst recorded grade (NaN when none) and the most known of
+    it, the grade or the category's lower bound (NaN when neither)."""
+    from survtrial.io.analysis_input import load_analysis_data
+    from survtrial.io.options import LoadOptions
+
+    d, ae = _mixed(tmp_path)
+    data = load_analysis_data(LoadOptions(adtte=d, adae=ae))
+    p = data.adverse_events
+    sid = data.subject.to_numpy()[p["subject"].to_numpy()]
+    got = {(s, t): (g, k) for s, t, g, k in zip(sid, p["term"], p["grade"],
+                                                p["grade_at_least"], strict=True)}
+    want = {("S-001", "Fever"): (1, 1), ("S-002", "Fever"): (np.nan, 3),
+            ("S-003", "Rash"): (4, 4), ("S-004", "Fever"): (np.nan, np.nan),
+            ("S-004", "Rash"): (np.nan, 2), ("S-006", "Fever"): (3, 3)}
+    assert set(got) == set(want)
+    for key, (g, k) in want.items():
+        np.testing.assert_equal(got[key], (g, k), err_msg=str(key))
+    notes = " ".join(data.notes)
+    assert "2 events have AETOXGR blank and a lower bound in AETOXGRC ('>=2', '>=3')" in notes
+    assert "holds that minimum" not in notes  # '1' and '4' are exact grades, not bounds

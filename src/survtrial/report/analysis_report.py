@@ -125,7 +125,7 @@ def results_document(
         },
         **analysis_json(res),
         **{k: jsonable(v) for k, v in (("baseline", res.baseline),
-                                       ("adverse_event_grades", res.adverse_event_grades),
+                                       ("adverse_event_grades", graded(res)),
                                        ("subgroups", res.subgroups)) if v},
         "headline": headline(res, data.param or "survival"),
         "notes": notes,
@@ -137,10 +137,22 @@ def report_tables(res: AnalysisResult, data: AnalysisData) -> list[Table]:
     """Every table, in report order: baseline characteristics first, the journal tables after
     the analysis tables, the rows left out last."""
     tables = build_tables(res, data)
-    extra = journal_tables(res)
+    extra = [t for t in journal_tables(res)
+             if t.name != "adverse_events_by_grade" or graded(res) is not None]
     first = [t for t in extra if t.name == "baseline"]
     rest = [t for t in extra if t.name != "baseline"]
     return [*first, *tables[:-1], *rest, tables[-1]]
+
+
+def graded(res: AnalysisResult):
+    """The adverse events by grade when at least one event has a grade, else None: with every
+    grade blank (a simulated ADAE, whose AETOXGRC says only '>=3'), a table of grades 1-5
+    would show zeros that are not counts."""
+    g = res.adverse_event_grades
+    if g is None or not any(c["any"] > c["not graded"] for arms in g.terms.values()
+                            for c in arms.values()):
+        return None
+    return g
 
 
 def _table_notes(data: AnalysisData, res: AnalysisResult) -> list[str]:
@@ -149,6 +161,12 @@ def _table_notes(data: AnalysisData, res: AnalysisResult) -> list[str]:
         out.append(
             "adverse events by grade: the ADAE has no toxicity grade column (AETOXGR or "
             "ATOXGR), so there is no table by grade"
+        )
+    elif res.adverse_event_grades is not None and graded(res) is None:
+        out.append(
+            f"adverse events by grade: no event has a grade in "
+            f"{res.adverse_event_grades.grade_column}, so there is no table by grade (the "
+            "adverse events table counts them)"
         )
     if res.baseline is None and data.sources.get("baseline", "").startswith("none detected"):
         out.append(f"baseline characteristics: {data.sources['baseline']}")
