@@ -119,7 +119,8 @@ def analyze_command(
         bool, typer.Option("--ci-bands", help="Draw the KM confidence bands (--conf-type).")
     ] = False,
     time_unit: Annotated[
-        str, typer.Option("--time-unit", help="KM figures' time axis: years or months.")
+        str,
+        typer.Option("--time-unit", help="KM and incidence figures' time axis: years or months."),
     ] = "years",
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""
@@ -171,9 +172,14 @@ def analyze_command(
     result = analyse(loaded, settings)
     t_stats = _time.perf_counter() - t0 - t_read
     title = f"survtrial analyze: {data.name}" + (f" ({loaded.param})" if loaded.param else "")
+    subjects = None
+    if report and adsl is not None:  # the ADSL's CONSORT columns, for the report's flow
+        from survtrial.monitor.subjects import read_subject_level
+
+        subjects = read_subject_level(adsl, loaded, encoding)
     outputs = write_analysis(
         out, loaded, settings, result, report=report, command=command, title=title,
-        ci_bands=ci_bands, time_unit=time_unit,
+        ci_bands=ci_bands, time_unit=time_unit, subjects=subjects,
     )
     print_tables(console(), outputs.header, outputs.tables, outputs.notes)
     typer.echo(

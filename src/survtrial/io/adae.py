@@ -3,6 +3,8 @@
 The arm is the actual treatment where it is known (ADAE TRTA, else ADSL TRT01A), else the
 planned arm. Rows left out (subjects not analysed, grades below ``--ae-grade-min``, actual
 treatment neither compared arm) are counted, file by file, like every other exclusion.
+A grade category written as a lower bound (AETOXGRC '>=3', as a simulated ADAE writes with
+AETOXGR blank) stands for the grade where AETOXGR is blank: '>=3' meets ``--ae-grade-min 3``.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ class AnalysedSubjects:
 class AdverseEvents:
     """The merged adverse events and what the merge recorded."""
 
-    # subject (index of the analysed subject), term, arm, and grade (worst, float, NaN none)
-    # when the ADAE has a grade column; one row per subject and term
+    # subject (index of the analysed subject), term, arm, and, when the ADAE has a grade
+    # column, grade (worst, float, NaN none) and grade_at_least (the worst of the grade where
+    # recorded, else the AETOXGRC lower bound; NaN neither); one row per subject and term
     pairs: pd.DataFrame
     entry: dict  # what was read, for results.json
     excluded: tuple[dict, ...]  # {"file", "reason", "rows"}
@@ -93,9 +96,10 @@ def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
         )
     sources: dict[str, str] = {}
     grades = _grades(ae, c.grade, rows, f_ae) if c.grade else None
+    floor = _grade_floors(ae[cat]) if cat else None
     if c.grade:
         entry["grade_column"] = c.grade
-    keep = _grade_filter(opts, grades, c.grade, keep, f_ae, excluded, sources)
+    keep = _grade_filter(opts, grades, c.grade, keep, f_ae, excluded, sources, floor, cat)
     ae_arm, keep, note = _event_arms(
         ae, c.trta, idx, keep, subjects, f_ae, entry, excluded, sources
     )
@@ -103,25 +107,58 @@ def load_adae(opts: LoadOptions, subjects: AnalysedSubjects) -> AdverseEvents:
         {"subject": idx[keep], "term": terms.to_numpy(dtype=object)[keep], "arm": ae_arm[keep]}
     )
     if grades is not None:
-        # a subject counts once per term, at the worst grade recorded (NaN: none recorded)
+        # a subject counts once per term, at the worst grade recorded (NaN: none recorded);
+        # grade_at_least: the most that is known of it, the grade where recorded, else the
+        # category's lower bound ('>=3' with the grade blank: 3; NaN when neither is)
+        at_least = _at_least(grades, floor)
         pairs["grade"] = grades[keep]
-        pairs["grade"] = pairs.groupby(["subject", "term"])["grade"].transform("max")
+        pairs["grade_at_least"] = at_least[keep]
+        by = pairs.groupby(["subject", "term"])
+        pairs["grade"] = by["grade"].transform("max")
+        pairs["grade_at_least"] = by["grade_at_least"].transform("max")
     pairs = pairs.drop_duplicates(["subject", "term"])
-    notes = (note,)
-    if cat and _lower_bounds(ae[cat][keep]):
-        notes += (
-            f"{f_ae}: {cat} codes each grade as a lower bound (e.g. '>=3'): {c.grade} holds "
-            "that minimum, not the exact grade, so read 'Grade 3' in the table by grade as "
-            "'grade 3 or higher'",
-        )
+    written = as_text(ae[cat]).fillna("").str.strip().ne("").to_numpy() if cat else None
+    notes = (note, *_lower_bound_notes(f_ae, c.grade, cat, written, grades, floor, keep))
     return AdverseEvents(pairs.reset_index(drop=True), entry, tuple(excluded), sources, notes)
 
 
-def _lower_bounds(category: pd.Series) -> bool:
-    """Every recorded grade category reads '>=k' or '≥k' (a minimum, not a grade)."""
-    text = as_text(category).dropna().str.strip()
-    text = text[text != ""]
-    return bool(len(text)) and bool(text.str.match(r"^(>=|≥)\s*[1-5]$").all())
+def _grade_floors(category: pd.Series) -> np.ndarray:
+    """The lower bound k of each grade category written '>=k' or '≥k' (CTCAE 1-5), NaN for
+    any other category (an exact grade, blank)."""
+    k = as_text(category).fillna("").str.strip().str.extract(r"^(?:>=|≥)\s*([1-5])$")[0]
+    return pd.to_numeric(k, errors="coerce").to_numpy(dtype=float)
+
+
+def _at_least(grades: np.ndarray, floor: np.ndarray | None) -> np.ndarray:
+    """The grade where recorded, else the category's lower bound (NaN when neither)."""
+    return grades if floor is None else np.where(np.isnan(grades), floor, grades)
+
+
+def _lower_bound_notes(f_ae, grade, cat, written, grades, floor, keep) -> tuple[str, ...]:
+    """What a grade category of lower bounds ('>=3', as a simulated ADAE writes) means for
+    the kept events: with every written category a lower bound, the grade column holds that
+    minimum; where the grade is blank, the event's grade is unknown but at least the bound.
+    ``written``: whether each row's category is filled."""
+    if floor is None or grades is None:
+        return ()
+    notes: tuple[str, ...] = ()
+    bounds = keep & ~np.isnan(floor)
+    all_bounds = not (keep & written & np.isnan(floor)).any()
+    if all_bounds and (bounds & ~np.isnan(grades)).any():
+        notes += (
+            f"{f_ae}: {cat} codes each grade as a lower bound (e.g. '>=3'): {grade} holds "
+            "that minimum, not the exact grade, so read 'Grade 3' in the table by grade as "
+            "'grade 3 or higher'",
+        )
+    blank = bounds & np.isnan(grades)
+    if blank.any():
+        ks = ", ".join(f"'>={k:g}'" for k in np.unique(floor[blank]))
+        notes += (
+            f"{f_ae}: {int(blank.sum())} events have {grade} blank and a lower bound in {cat} "
+            f"({ks}): each is of that grade or worse, its exact grade not recorded (not "
+            "graded, by grade)",
+        )
+    return notes
 
 
 def _adae_columns(opts: LoadOptions, f_ae: str) -> _AeColumns:
@@ -176,21 +213,37 @@ def _number_text(v: float) -> int | float:
     return int(v) if np.isfinite(v) and v == round(v) else float(v)
 
 
-def _grade_filter(opts, g, grade, keep, f_ae, excluded, sources) -> np.ndarray:
-    """``keep`` less the events below --ae-grade-min (a missing grade is below any minimum)."""
+def _grade_filter(opts, g, grade, keep, f_ae, excluded, sources, floor=None, cat=None):
+    """``keep`` less the events below --ae-grade-min. An event meets the minimum when its
+    grade does, or, its grade blank, when its category's lower bound does ('>=3' meets 3 and
+    2, not 4); a blank grade without such a bound is below any minimum."""
     if opts.ae_grade_min is None:
         sources["ae_grades"] = "all grades (default)"
         return keep
-    below = keep & ~(g >= opts.ae_grade_min)
-    if below.any():
+    at_least = _at_least(g, floor)
+    below = keep & ~(at_least >= opts.ae_grade_min)
+    unknown = below & np.isnan(g) & np.isfinite(at_least)  # blank grade, bound too low
+    if (below & ~unknown).any():
         excluded.append(
             {
                 "file": f_ae,
                 "reason": f"{grade} below {opts.ae_grade_min} or missing (--ae-grade-min)",
-                "rows": int(below.sum()),
+                "rows": int((below & ~unknown).sum()),
             }
         )
-    sources["ae_grades"] = f"{grade} >= {opts.ae_grade_min} (--ae-grade-min)"
+    if unknown.any():
+        excluded.append(
+            {
+                "file": f_ae,
+                "reason": f"{grade} missing and the {cat} lower bound below "
+                f"{opts.ae_grade_min}: the grade may be lower (--ae-grade-min)",
+                "rows": int(unknown.sum()),
+            }
+        )
+    by_bound = floor is not None and bool((keep & ~below & np.isnan(g)).any())
+    sources["ae_grades"] = f"{grade} >= {opts.ae_grade_min}" + (
+        f", or {grade} missing and {cat} '>=k' with k >= {opts.ae_grade_min}" if by_bound
+        else "") + " (--ae-grade-min)"
     return keep & ~below
 
 

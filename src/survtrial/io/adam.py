@@ -132,7 +132,9 @@ def adtte(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
 
 
 def adae(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
-    """Grade >= 3 adverse events with onset on or before the cutoff (one row per event)."""
+    """Adverse events of the protocol's grades (grade >= 3) with onset on or before the
+    cutoff, one row per event: AETOXGR blank (the exact grade is not simulated), AETOXGRC the
+    lower bound ('>=3')."""
     p = b.protocol
     study = p.trial.id.upper()
     occ = cd.ae_in_data[row]
@@ -145,7 +147,9 @@ def adae(b: TrialBatch, cd: CutData, row: int = 0) -> pd.DataFrame:
             "USUBJID": [f"{study}-{i + 1:05d}" for i in pat],
             "TRTA": [arms[a] for a in b.arm[row][pat]],
             "AEDECOD": [p.adverse_events[k].term for k in j],
-            "AETOXGR": [p.adverse_events[k].grade_min for k in j],
+            # the simulation knows only that an event is of the protocol's grade or worse:
+            # the grade is left blank, its category says the lower bound
+            "AETOXGR": pd.array([pd.NA] * j.size, dtype="Int64"),
             "AETOXGRC": [f">={p.adverse_events[k].grade_min}" for k in j],
             "APHASE": [p.adverse_events[k].phase for k in j],
             "ASTDT": _dates(p.accrual.start, days),

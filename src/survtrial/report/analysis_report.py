@@ -1,5 +1,6 @@
 """The outputs of one analysis of a data set: ``results.json``, one CSV per table, the curve
-table and, on request, the HTML report with its Kaplan-Meier figure.
+table and, on request, the HTML report with its figures (the CONSORT flow when an ADSL is
+given, Kaplan-Meier by arm and by stratum, cumulative incidence, hazard ratios, adverse events).
 
 ``results.json`` records where every value came from (``input.sources``: user, detected or
 default), every row left out and why (``input.excluded``), which arm is the reference, and the
@@ -19,6 +20,7 @@ from survtrial.report.analysis_tables import Table, build_tables, write_csv, wri
 from survtrial.report.figures import (
     adverse_event_figure,
     analysis_km_figure,
+    consort_figure,
     forest_figure,
     incidence_figure,
 )
@@ -123,7 +125,7 @@ def results_document(
         },
         **analysis_json(res),
         **{k: jsonable(v) for k, v in (("baseline", res.baseline),
-                                       ("adverse_event_grades", res.adverse_event_grades),
+                                       ("adverse_event_grades", graded(res)),
                                        ("subgroups", res.subgroups)) if v},
         "headline": headline(res, data.param or "survival"),
         "notes": notes,
@@ -135,10 +137,22 @@ def report_tables(res: AnalysisResult, data: AnalysisData) -> list[Table]:
     """Every table, in report order: baseline characteristics first, the journal tables after
     the analysis tables, the rows left out last."""
     tables = build_tables(res, data)
-    extra = journal_tables(res)
+    extra = [t for t in journal_tables(res)
+             if t.name != "adverse_events_by_grade" or graded(res) is not None]
     first = [t for t in extra if t.name == "baseline"]
     rest = [t for t in extra if t.name != "baseline"]
     return [*first, *tables[:-1], *rest, tables[-1]]
+
+
+def graded(res: AnalysisResult):
+    """The adverse events by grade when at least one event has a grade, else None: with every
+    grade blank (a simulated ADAE, whose AETOXGRC says only '>=3'), a table of grades 1-5
+    would show zeros that are not counts."""
+    g = res.adverse_event_grades
+    if g is None or not any(c["any"] > c["not graded"] for arms in g.terms.values()
+                            for c in arms.values()):
+        return None
+    return g
 
 
 def _table_notes(data: AnalysisData, res: AnalysisResult) -> list[str]:
@@ -148,9 +162,30 @@ def _table_notes(data: AnalysisData, res: AnalysisResult) -> list[str]:
             "adverse events by grade: the ADAE has no toxicity grade column (AETOXGR or "
             "ATOXGR), so there is no table by grade"
         )
+    elif res.adverse_event_grades is not None and graded(res) is None:
+        out.append(
+            f"adverse events by grade: no event has a grade in "
+            f"{res.adverse_event_grades.grade_column}, so there is no table by grade (the "
+            "adverse events table counts them)"
+        )
     if res.baseline is None and data.sources.get("baseline", "").startswith("none detected"):
         out.append(f"baseline characteristics: {data.sources['baseline']}")
     return out
+
+
+def consort_page_figure(data: AnalysisData, subjects, out: Path) -> tuple[list[Figure], list[str]]:
+    """The real-data CONSORT flow by arm (:func:`survtrial.analysis.consort.trial_flow`,
+    drawn as out/consort.png and .svg) when an ADSL was given, and the page's notes on it:
+    the boxes left out for want of a column, or that there is no flow without an ADSL."""
+    from survtrial.analysis.consort import trial_flow
+
+    if subjects is None:
+        return [], ["CONSORT flow: not available: no ADSL was given (--adsl), and enrolment, "
+                    "eligibility and randomization are recorded there"]
+    flow = trial_flow(subjects, data)
+    fig = Figure(f"CONSORT flow ({subjects.file})", out / "consort")
+    consort_figure(flow, {}, fig.stem)
+    return [fig], [f"CONSORT flow: {n}" for n in (*flow.left_out, *flow.notes)]
 
 
 @dataclass(frozen=True)
@@ -173,9 +208,12 @@ def write_analysis(
     title: str = "survtrial analyze",
     ci_bands: bool = False,
     time_unit: str = "years",
+    subjects=None,
 ) -> AnalysisOutputs:
     """Write results.json, the CSV tables, km_curves.csv and (``report``) the HTML page and
-    km.png/km.svg to ``out``; return what to print."""
+    its figures (km.png/km.svg, ...) to ``out``; return what to print. ``subjects``: the
+    ADSL's :class:`~survtrial.analysis.consort.SubjectLevel` for the CONSORT flow (None: no
+    ADSL, the page says the flow is not available)."""
     out = files.output_dir(out)
     notes = [*data.notes, *res.notes(), *_table_notes(data, res)]
     header = header_lines(data, settings, res)
@@ -190,14 +228,15 @@ def write_analysis(
     written.append("km_curves.csv")
     if report:
         endpoint = data.param or "Survival"
+        figures, page_notes = consort_page_figure(data, subjects, out)
         analysis_km_figure(res, endpoint, out / "km", ci_bands=ci_bands, time_unit=time_unit)
-        figures = [Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km")]
+        figures.append(Figure(f"{endpoint}: Kaplan-Meier by arm", out / "km"))
         from survtrial.report.km_strata import stratum_km_page_figures  # KM by stratum
 
         figures += stratum_km_page_figures(res, endpoint, out, ci_bands=ci_bands,
                                            time_unit=time_unit)
         if res.cumulative_incidence is not None:
-            incidence_figure(res, out / "cif")
+            incidence_figure(res, out / "cif", time_unit=time_unit)
             figures.append(Figure("Cumulative incidence by cause and arm", out / "cif"))
         if res.cox.by_stratum or res.subgroups:
             forest_figure(res, out / "forest")
@@ -214,7 +253,7 @@ def write_analysis(
             command=command or "",
             header=header,
             tables=tables,
-            notes=notes,
+            notes=[*notes, *page_notes],
             figures=[f.for_page() for f in figures],
         )
         files.write_text(out / "report.html", page, "--out")

@@ -177,10 +177,20 @@ def km_figure(
     y_range: tuple[float, float] | None = None,
     time_unit: str = "years",
 ) -> list[Path]:
-    """Draw and save ``out_stem``.png (300 dpi) and .svg; return the paths. ``y_range`` None:
-    survival style, from below the lowest point drawn to 100%. The x axis in ``time_unit``
-    (years or months; ``xlabel`` by default '<unit> since randomization'), ticked at the
-    at-risk times."""
+    """Draw (:func:`km_drawing`) and save ``out_stem``.png (300 dpi) and .svg; return the
+    paths."""
+    return save_figure(
+        km_drawing(curves, at_risk_years, at_risk_rows, title=title, ylabel=ylabel,
+                   xmax_years=xmax_years, xlabel=xlabel, y_range=y_range, time_unit=time_unit),
+        out_stem,
+    )
+
+
+def km_drawing(curves, at_risk_years, at_risk_rows, *, title, ylabel, xmax_years, xlabel="",
+               y_range=None, time_unit="years"):
+    """The figure of :func:`km_figure`, not saved. ``y_range`` None: survival style, from below
+    the lowest point drawn to 100%. The x axis in ``time_unit`` (years or months; ``xlabel``
+    by default '<unit> since randomization'), ticked at the at-risk times."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -191,7 +201,7 @@ def km_figure(
                   title=title, ylabel=ylabel, xmax_years=xmax_years,
                   xlabel=xlabel or time_axis_label(time_unit, "randomization"), y_range=y_range,
                   scale=unit_scale(time_unit))
-    return save_figure(fig, out_stem)
+    return fig
 
 
 def _steps(f) -> tuple[np.ndarray, np.ndarray]:
@@ -312,21 +322,34 @@ def incidence_curves(result) -> list[Curve]:
     return curves
 
 
-def incidence_figure(result, out_stem: Path) -> list[Path]:
-    """Cumulative incidence by cause and arm (Aalen-Johansen, cmprsk's estimator)."""
+def incidence_figure(result, out_stem: Path, time_unit: str = "years") -> list[Path]:
+    """Cumulative incidence by cause and arm (Aalen-Johansen, cmprsk's estimator), x in
+    ``time_unit``; drawn by :func:`incidence_drawing`."""
+    return save_figure(incidence_drawing(result, time_unit), out_stem)
+
+
+def incidence_drawing(result, time_unit: str = "years"):
+    """The figure of :func:`incidence_figure`: the curves of :func:`incidence_curves` over the
+    numbers at risk by arm (the analysis' own at-risk years, or every 3/6/12 months of
+    :func:`at_risk_days` read off each arm's Kaplan-Meier), not saved."""
     curves = incidence_curves(result)
     top = max((float(np.max(c.y_pct)) for c in curves), default=1.0)
     xmax = max((float(c.x_years[-1]) for c in curves), default=1.0)
     km = result.kaplan_meier
-    rows = [
-        AtRiskRow(a, ARM_COLOURS[i % len(ARM_COLOURS)], list(km.by_arm[a].n_at_risk.values()))
-        for i, a in enumerate(result.arms)
-    ]
-    return km_figure(
-        curves, km.at_risk_years, rows,
+    if check_time_unit(time_unit) == "years":
+        years = np.asarray(km.at_risk_years, dtype=float)
+        values = {a: list(km.by_arm[a].n_at_risk.values()) for a in result.arms}
+    else:
+        days = at_risk_days(_last_day(km), time_unit)
+        years = days / DAYS_PER_YEAR
+        values = {a: [int(v) for v in km.by_arm[a].curve.n_risk_at(days)] for a in result.arms}
+    rows = [AtRiskRow(a, ARM_COLOURS[i % len(ARM_COLOURS)], values[a])
+            for i, a in enumerate(result.arms)]
+    return km_drawing(
+        curves, years, rows,
         title="Cumulative incidence by cause and arm", ylabel="Cumulative incidence (%)",
-        xmax_years=xmax, out_stem=out_stem, xlabel="Years since start of follow-up",
-        y_range=(0.0, max(5.0, 5.0 * math.ceil(top * 1.1 / 5.0))),
+        xmax_years=xmax, xlabel=time_axis_label(time_unit, "start of follow-up"),
+        y_range=(0.0, max(5.0, 5.0 * math.ceil(top * 1.1 / 5.0))), time_unit=time_unit,
     )
 
 

@@ -1,10 +1,12 @@
 """The outputs of a reproduction (:class:`survtrial.reproduce.Reproduction`): results.json, the
 first trial's full analysis, the sensitivity table (JSON and CSV), the comparison table (rich),
-the HTML page and the Kaplan-Meier figure of replicate curves over the published ones."""
+the HTML page with the first trial's first events (relapse by site, HTML and CSV) and the
+Kaplan-Meier figure of replicate curves over the published ones."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,10 @@ from survtrial import __version__
 from survtrial.analysis import headline, slug
 from survtrial.analysis.names import at_risk_key
 from survtrial.report import files
+from survtrial.report.analysis_tables import write_csv
 from survtrial.report.figures import ARM_COLOURS, AtRiskRow, Curve, consort_figure, km_figure
 from survtrial.report.html import Figure, render
+from survtrial.report.journal_tables import first_events_table
 from survtrial.report.jsonify import analysis_json, dumps, jsonable
 
 ROLE_LABELS = {"calibration_target": "target", "held_out": "held out", None: "-"}
@@ -183,6 +187,18 @@ def write_reproduction(rep, out: Path, report: bool = True) -> list[str]:
         written += ["sensitivity.json", "sensitivity.csv"]
     if not report:  # --no-report: the numbers and data sets only
         return written
+    tables = []
+    relapse = first_events_table(first)  # relapse by site, the first simulated trial
+    if relapse is not None:
+        label = {e.name: e.label for e in rep.protocol.outcomes.event_types}
+        relapse = dataclasses.replace(
+            relapse,
+            title=f"First simulated trial: {relapse.title[0].lower()}{relapse.title[1:]}",
+            rows=[[label.get(r[0], r[0]), *r[1:]] for r in relapse.rows],
+        )  # the protocol's labels of the event types (ADTTE EVNTDESC), not their keys
+        write_csv(out / f"{relapse.name}.csv", relapse)
+        written.append(f"{relapse.name}.csv")
+        tables.append(relapse)
     figures = []
     for endpoint in rep.run.curves:
         fig = Figure(f"{endpoint.upper()}: simulated and published", out / f"km_{endpoint}")
@@ -208,6 +224,7 @@ def write_reproduction(rep, out: Path, report: bool = True) -> list[str]:
         fmt=fmt,
         curve_checks=rep.curve_checks,
         figures=figures,
+        tables=tables,
         role_label=ROLE_LABELS,
     )
     files.write_text(out / "report.html", page, "--out")
