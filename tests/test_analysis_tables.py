@@ -243,7 +243,7 @@ def test_bad_grade_is_a_one_line_error_naming_row_and_column(tmp_path, value, wh
 
 
 def test_grades_coded_as_lower_bounds_are_said_so(tmp_path):
-    """A simulated ADAE writes the protocol's minimum grade in AETOXGR and '>=3' in AETOXGRC:
+    """An ADAE that writes the minimum grade in AETOXGR and '>=3' in AETOXGRC and '>=3' in AETOXGRC:
     the table keeps AETOXGR as recorded and a note says it is a minimum, not the grade."""
     ae = pd.read_csv(SG / "adae.csv", keep_default_na=False)
     ae["AETOXGR"] = 3

@@ -33,7 +33,8 @@ class AnalysisData:
     excluded: tuple[dict, ...]  # {"file", "reason", "rows"}
     notes: tuple[str, ...] = ()
     # one row per subject and term: subject, term, arm (and grade, the worst, when the ADAE has
-    # one: float 1-5, NaN not recorded; its column is columns["ae_grade"])
+    # one: float 1-5, NaN not recorded; its column is columns["ae_grade"]; and grade_at_least,
+    # the largest AETOXGRC lower bound ">=k" of a blank grade, when the ADAE codes them)
     adverse_events: pd.DataFrame | None = None
     param: str | None = None
     mode: str = "adam"
