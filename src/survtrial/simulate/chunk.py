@@ -59,7 +59,7 @@ def simulate_chunk(
     be = backend(device)
     streams = BlockStreams(seed, b0, nb, n_rep, be)
     ids = np.arange(b0 * be.block, b0 * be.block + n_rep)
-    batch = simulate_batch(protocol, streams, ids, with_adverse_events=False)
+    batch = simulate_batch(protocol, streams, ids, with_adverse_events=False, describe=False)
     mon = monitor(batch)
     look_day = to_host(mon.look_day)
     stop = to_host(mon.stop_look)

@@ -34,13 +34,15 @@ def simulate_batch(
     streams: BlockStreams,
     replicate_ids: np.ndarray,
     with_adverse_events: bool = True,
+    describe: bool = True,
 ) -> TrialBatch:
     """Simulate ``streams.n`` trials of protocol ``p`` (the steps draw in this order; adverse
     events come last, so leaving them out, as operating characteristics may, changes no other
-    number)."""
-    e = enrol(p, streams, capacity(p))
+    number). ``describe=False`` leaves the columns that only describe the patients (age, WBC,
+    body size, dose) NaN: their draws are made, so no other number changes."""
+    e = enrol(p, streams, capacity(p), describe)
     arm = randomize(p, streams, e)
-    tr = treat(p, streams, e, arm)
+    tr = treat(p, streams, e, arm, describe)
     o = outcomes(p, streams, arm, e.stratum, e.randomized, e.randomized_first)
     if with_adverse_events:
         occurs, onset = adverse_events(

@@ -91,10 +91,11 @@ class Enrolment:
     randomized_first: np.ndarray
 
 
-def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
+def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> Enrolment:
     """Arrivals of a Poisson process with the accrual intensity, then the CONSORT flow.
 
     Accrual stops once the target number of randomized patients is reached (in enrolment order).
+    ``describe=False`` leaves age and WBC as NaN (their draws are made all the same).
     """
     r = streams.n
     xp, be = streams.xp, streams.backend
@@ -104,11 +105,15 @@ def enrol(p: Protocol, streams: BlockStreams, n: int) -> Enrolment:
     enrol_day = xp.floor(xp.interp(arrivals, xp.asarray(cum), xp.asarray(days), right=np.inf))
     enrol_day[arrivals > cum[-1]] = np.inf
 
-    age = truncated_lognormal(streams.random(n), pop.age_years, be)
+    # age and WBC only describe the patients (no step reads them): drawn always, so the
+    # streams stay aligned, and computed only when ``describe`` (otherwise NaN)
+    u_age = streams.random(n)
     male = streams.random(n) < pop.male_fraction
     u_wbc = streams.random(n)  # drawn either way: the streams stay aligned across protocols
-    wbc = xp.full(u_wbc.shape, np.nan)
-    if pop.wbc_per_ul is not None:
+    missing = xp.full(u_wbc.shape, np.nan)
+    age = truncated_lognormal(u_age, pop.age_years, be) if describe else missing
+    wbc = missing
+    if pop.wbc_per_ul is not None and describe:
         wbc = truncated_lognormal(u_wbc, pop.wbc_per_ul, be)
     gprob = np.array([g.probability for g in pop.groups])
     cut = xp.asarray(np.cumsum(gprob) / gprob.sum())

@@ -23,11 +23,18 @@ class Treatment:
     dose_ug_per_day: np.ndarray  # 0 on the control arm
 
 
-def treat(p: Protocol, streams: BlockStreams, e: Enrolment, arm: np.ndarray) -> Treatment:
+def treat(
+    p: Protocol, streams: BlockStreams, e: Enrolment, arm: np.ndarray, describe: bool = True
+) -> Treatment:
+    """Body size and dose per patient; ``describe=False`` (nothing downstream reads them, as
+    in operating characteristics) makes the draws only and leaves every column NaN."""
     r, n = e.enrolled.shape
     xp = streams.xp
     gr = p.body_size
     z1, z2 = streams.normal(n), streams.normal(n)
+    if not describe:
+        missing = xp.full((r, n), np.nan)
+        return Treatment(missing, missing, missing, missing)
     if gr is None:
         height = weight = bsa = xp.full((r, n), np.nan)
     else:
