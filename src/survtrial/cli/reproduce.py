@@ -54,7 +54,9 @@ def _run(
     from survtrial.report.reproduction import print_reproduction, write_reproduction
     from survtrial.reproduce import reproduce
     from survtrial.trial import cut_data
+    from survtrial.trial.executor import keep_freed_memory
 
+    keep_freed_memory()
     text, source, name = protocol_text(protocol, builtin_only)
     # the folder is checked before the simulation, so that a bad --out fails at once
     trial_id = parse_protocol(text, source).trial.id

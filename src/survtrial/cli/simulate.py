@@ -54,8 +54,10 @@ def simulate_command(
     from survtrial.report.files import output_dir
     from survtrial.report.simulation import print_simulation, write_simulation
     from survtrial.simulate import simulate
+    from survtrial.trial.executor import keep_freed_memory
 
     backend(device)  # no GPU, or no CuPy: say so before anything starts
+    keep_freed_memory()
     text, source, name = protocol_text(protocol)
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))

@@ -36,6 +36,11 @@ class BlockStreams:
         self.n = n_replicates
 
     def _draw(self, name: str, shape: tuple[int, ...], **kw):
+        if self.xp is np and name != "integers":  # each block straight into its rows
+            out = np.empty((self.block * len(self.gens), *shape))
+            for i, g in enumerate(self.gens):
+                getattr(g, name)(out=out[i * self.block : (i + 1) * self.block])
+            return out[: self.n]
         parts = [getattr(g, name)(size=(self.block, *shape), **kw) for g in self.gens]
         return self.xp.concatenate(parts, axis=0)[: self.n]
 

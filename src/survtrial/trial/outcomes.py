@@ -103,10 +103,10 @@ def outcomes(
     # computed for the randomized patients only (each replicate's, first); the draws are
     # made for everyone, so the streams and every number are as for the full arrays
     order = true_first(randomized) if randomized_first is None else randomized_first
-    rows = xp.arange(r)[:, None]
+    flat = xp.arange(r)[:, None] * n + order  # positions in the flattened (R, N) arrays
 
     def take(a):
-        return a[rows, order]
+        return xp.take(a, flat)
 
     width = order.shape[1]
     rand = take(randomized)
@@ -142,7 +142,7 @@ def outcomes(
 
     def back(values, fill):  # to (R, N): the not randomized never have an event
         out = xp.full((r, n), fill, dtype=values.dtype)
-        out[rows, order] = values
+        xp.put(out, flat, values)
         return out
 
     event_time, event_type = back(event_time, np.inf), back(event_type, -1)
