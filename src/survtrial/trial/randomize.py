@@ -36,11 +36,18 @@ def permuted_block_sequences(
     size, keys = size[:, :, :used], keys[:, :, :used].copy()
     pos = xp.arange(bmax)
     valid = pos < size[..., None]  # (R, C, B, bmax)
-    rank = xp.zeros(valid.shape, dtype=np.int64)  # the key's place in its block (stable)
-    for q in range(bmax):
-        kq = keys[..., q : q + 1]
-        rank += valid[..., q : q + 1] & ((kq < keys) | ((kq == keys) & (q < pos)))
-    place = (xp.cumsum(size, axis=-1) - size)[..., None] + rank
+    # the key's place in its block, as a stable sort gives it: the valid keys before it, a
+    # tie counting as before when its position is earlier (position-major: contiguous rows)
+    key_at = [keys[..., j].copy() for j in range(bmax)]
+    rank_at = []
+    for j in range(bmax):
+        rank = xp.zeros(size.shape, dtype=np.int8)
+        for q in range(bmax):
+            if q != j:
+                before = key_at[q] < key_at[j] if q > j else key_at[q] <= key_at[j]
+                rank += before & (q < size)
+        rank_at.append(rank)
+    place = (xp.cumsum(size, axis=-1) - size)[..., None] + xp.stack(rank_at, axis=-1)
     n_ctrl = size * ratio[0] // unit
     seq = xp.zeros((r, n_cells, places + 1), dtype=np.int8)  # the last place: a discard
     seq[
