@@ -64,13 +64,29 @@ def baseline_section(d: AnalysisData) -> BaselineSection:
 
 
 def _grade_counts(worst: pd.DataFrame, arm: int) -> dict[str, int]:
-    """{"any", "1".."5", ">=3", "not graded"} -> subjects of ``arm`` (``worst``: one row per
-    subject with its worst grade, NaN when none was recorded)."""
-    g = worst.loc[worst["arm"] == arm, "grade"].to_numpy(dtype=float)
+    """Subjects of ``arm`` by what is known of their worst grade (``worst``: one row per
+    subject, ``grade`` the worst exact grade, NaN none recorded; ``grade_at_least`` the most
+    known of it, the exact grade or an AETOXGRC lower bound '>=k' of a blank grade, NaN
+    neither; taken as ``grade`` where the column is absent). Keys:
+    "any"; "1".."5": the worst is that exact grade (no bound above it);
+    "not graded >=1".."not graded >=5": the worst is not recorded but at least k (a blank
+    grade whose bound k is above every exact grade of the subject);
+    "not graded, no bound": neither a grade nor a bound; these three partition "any";
+    ">=3": the worst is known to be 3 or more (an exact grade or a bound);
+    "not graded": no exact grade recorded, bound or not (the meaning this key always had)."""
+    rows = worst.loc[worst["arm"] == arm]
+    g = rows["grade"].to_numpy(dtype=float)
+    at = rows["grade_at_least"].to_numpy(dtype=float) if "grade_at_least" in rows else g
+    at = np.fmax(at, g)  # the exact grade is known at least
+    bounded = at > np.where(np.isnan(g), 0.0, g)  # a bound above the exact grade, or alone
+    exact = np.where(bounded, np.nan, g)
     out = {"any": int(g.size)}
     for k in GRADE_KEYS:
-        out[k] = int((g == int(k)).sum())
-    out[">=3"] = int((g >= 3).sum())
+        out[k] = int((exact == int(k)).sum())
+    out[">=3"] = int((at >= 3).sum())
+    for k in GRADE_KEYS:
+        out[f"not graded >={k}"] = int((bounded & (at == int(k))).sum())
+    out["not graded, no bound"] = int(np.isnan(at).sum())
     out["not graded"] = int(np.isnan(g).sum())
     return out
 
@@ -79,13 +95,16 @@ def adverse_event_grades(
     pairs: pd.DataFrame, n_arm: list[int], arms: tuple[str, str], grade_column: str
 ) -> AdverseEventGrades:
     """Subjects by term, arm and worst grade (``pairs``: one row per subject and term with
-    its worst grade), and the same over all terms (each subject at their worst grade)."""
+    its worst grade and, where the ADAE codes them, ``grade_at_least``), and the same over all
+    terms (each subject at their worst grade and their largest lower bound)."""
     terms: dict[str, dict[str, dict[str, int]]] = {}
     if not pairs.empty:
-        # a subject's worst grade over all terms (NaN only when no term of theirs is graded)
-        anyterm = pairs.groupby("subject", sort=False).agg(
-            arm=("arm", "first"), grade=("grade", "max")
-        )
+        # over all terms: the worst exact grade (NaN only when no term of theirs is graded)
+        # and the most known of it (a bound on one term may lie above the grade of another)
+        how = {"arm": ("arm", "first"), "grade": ("grade", "max")}
+        if "grade_at_least" in pairs.columns:
+            how["grade_at_least"] = ("grade_at_least", "max")
+        anyterm = pairs.groupby("subject", sort=False).agg(**how)
         terms[ANY_EVENT] = {a: _grade_counts(anyterm, i) for i, a in enumerate(arms)}
         for term in sorted(pairs["term"].unique(), key=str):
             sub = pairs[pairs["term"] == term]

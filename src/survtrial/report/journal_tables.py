@@ -113,25 +113,37 @@ GRADE_ROWS = (("any", "Any grade"), ("1", "Grade 1"), ("2", "Grade 2"), ("3", "G
               ("4", "Grade 4"), ("5", "Grade 5"), (">=3", "Grade \u2265 3"))
 
 
+def _bound_rows(per_arm: dict, arms: list[str]) -> list[tuple[str, str]]:
+    """The rows "Not graded (>= k)" of the bounds some subject's worst grade has, k rising."""
+    return [(f"not graded >={k}", f"Not graded (\u2265 {k})") for k in range(1, 6)
+            if any(per_arm[a][f"not graded >={k}"] for a in arms)]
+
+
 def adverse_event_grade_table(result) -> Table | None:
-    """Subjects by term and worst grade (any, 1-5, >= 3, and not graded where any), n (%)."""
+    """Subjects by term and worst grade, n (%): any; the exact grades 1-5; >= 3 (an exact
+    grade or a lower bound of 3 or more); "Not graded (>= k)" for a blank grade whose
+    AETOXGRC bound '>=k' is above the subject's exact grades, per bound present; "Not graded"
+    (no grade, no bound) where any."""
     g = result.adverse_event_grades
     if g is None or not g.terms:
         return None
     arms = list(result.arms)
     cols = ["adverse event", "grade", *_arm_columns(arms, g.n)]
+    bounds = any(_bound_rows(per_arm, arms) for per_arm in g.terms.values())
     t = Table(
         "adverse_events_by_grade",
         f"Adverse events by worst grade ({g.grade_column}) and arm: subjects, n (% of the "
-        "safety population of the arm)",
+        "safety population of the arm)"
+        + ("; Not graded (\u2265 k): the worst grade is blank but at least k (a lower bound "
+           "'>=k'), counted in Grade \u2265 3 when k is 3 or more" if bounds else ""),
         cols,
         kinds=_kinds(cols, 2),
         group_columns=("adverse event",),
     )
     for term, per_arm in g.terms.items():
-        keys = list(GRADE_ROWS)
-        if any(per_arm[a]["not graded"] for a in arms):
-            keys.append(("not graded", "Not graded"))
+        keys = [*GRADE_ROWS, *_bound_rows(per_arm, arms)]
+        if any(per_arm[a]["not graded, no bound"] for a in arms):
+            keys.append(("not graded, no bound", "Not graded"))
         for key, label in keys:
             t.rows.append([term, label, *[n_pct(per_arm[a][key], g.n[a]) for a in arms]])
     return t
