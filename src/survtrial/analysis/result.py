@@ -222,12 +222,15 @@ class BaselineSection:
 @dataclass(frozen=True, slots=True)
 class AdverseEventGrades:
     """Subjects by term, arm and worst toxicity grade (safety population, as the adverse
-    events section). Keys per arm: "1" .. "5", ">=3" and "any" (graded or not); "Any adverse
-    event" counts each subject once at their worst grade over all terms."""
+    events section). Keys per arm: "any" (graded or not); "1" .. "5" (an exact worst grade
+    no lower bound exceeds); "not graded >=1" .. "not graded >=5" (a blank grade whose AETOXGRC
+    bound ">=k" is above any exact grade); ">=3" (exact or bound); "not graded, no bound";
+    "not graded" (no exact grade recorded, bound or not). "Any adverse event" counts each
+    subject once at their worst over all terms."""
 
     grade_column: str
     n: Mapping[str, int]  # arm -> subjects in the safety population
-    # term -> arm -> {"any", "1".."5", ">=3", "not graded"} -> subjects
+    # term -> arm -> key (above) -> subjects
     terms: Mapping[str, Mapping[str, Mapping[str, int]]]
 
 
