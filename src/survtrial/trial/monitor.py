@@ -186,6 +186,8 @@ def _randomized_first(b: TrialBatch) -> _Randomized:
     xp = namespace(b.randomized)
     order = b.randomized_first if b.randomized_first is not None else true_first(b.randomized)
     cols = (b.randomized, b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm)
+    if order.shape[1] == b.shape[1] and bool(b.randomized.all()):  # everyone: as they are
+        return _Randomized(*cols)
     return _Randomized(*(xp.take_along_axis(c, order, axis=1) for c in cols))
 
 

@@ -104,9 +104,10 @@ def outcomes(
     # made for everyone, so the streams and every number are as for the full arrays
     order = true_first(randomized) if randomized_first is None else randomized_first
     flat = xp.arange(r)[:, None] * n + order  # positions in the flattened (R, N) arrays
+    everyone = order.shape[1] == n and bool(randomized.all())  # then nothing to gather
 
     def take(a):
-        return xp.take(a, flat)
+        return a if everyone else xp.take(a, flat)
 
     width = order.shape[1]
     rand = take(randomized)
@@ -141,6 +142,8 @@ def outcomes(
     ltfu = xp.where(rand, xp.maximum(ltfu, 1.0), np.inf)
 
     def back(values, fill):  # to (R, N): the not randomized never have an event
+        if everyone:
+            return values
         out = xp.full((r, n), fill, dtype=values.dtype)
         xp.put(out, flat, values)
         return out
