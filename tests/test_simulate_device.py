@@ -112,3 +112,21 @@ def test_gpu_driver_refuses_dask(monkeypatch):
     _stand_in(monkeypatch)
     with pytest.raises(InputError, match="--executor must be local"):
         simulate(TWO_ARM, "t.toml", "t", replicates=10, seed=1, device="gpu", executor="dask")
+
+
+def test_gpu_driver_runs_every_scenario_of_a_grid(monkeypatch):
+    """--vary on the GPU: each scenario's chunks start from one calibration block, and each
+    scenario equals its own run without the grid."""
+    sizes = _stand_in(monkeypatch)
+    vary = ("monitoring.alpha=0.025,0.05",)
+    grid = simulate(TWO_ARM, "t.toml", "t", replicates=100, seed=4, device="gpu", vary=vary)
+    assert sizes == [1, 3] * 2  # 4 blocks of 32 per scenario: 1, then the 3 left
+    assert [s.characteristics.scenario for s in grid.scenarios] == [
+        {"monitoring.alpha": 0.025},
+        {"monitoring.alpha": 0.05},
+    ]
+    alone = simulate(
+        TWO_ARM.replace("alpha = 0.025", "alpha = 0.05"), "t.toml", "t", replicates=100,
+        seed=4, device="gpu",
+    )  # fmt: skip
+    np.testing.assert_array_equal(grid.scenarios[1].replicates.z, alone.scenarios[0].replicates.z)
