@@ -36,6 +36,9 @@ SeedOption = Annotated[int, typer.Option("--seed", metavar="N", help="Random see
 ReplicatesOption = Annotated[
     int, typer.Option("--replicates", metavar="R", help="Replicate trials.")
 ]
+ReportOption = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write report.html and the figures.")
+]
 
 
 def _run(
@@ -87,10 +90,7 @@ def reproduce_command(
     replicates: ReplicatesOption = 400,
     vary: VaryOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
-    report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Write report.html and the figures."),
-    ] = True,
+    report: ReportOption = True,
 ) -> None:
     """Run a built-in trial in silico and set its published results beside the simulated ones."""
     _run(name, True, out, seed, replicates, vary, workers, report)
@@ -106,10 +106,7 @@ def run_command(
     replicates: ReplicatesOption = 200,
     vary: VaryOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
-    report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Write report.html and the figures."),
-    ] = True,
+    report: ReportOption = True,
 ) -> None:
     """Simulate and analyse any valid protocol file."""
     _run(protocol, False, out, seed, replicates, vary, workers, report)
