@@ -95,20 +95,30 @@ def simulate(
     t0 = time.perf_counter()
     if be.name == "gpu":
         runs = _on_gpu(grid, seed, replicates, be, progress, total)
-        return Simulation(
-            protocol_name=name,
-            protocol_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            seed=seed,
-            replicates=replicates,
-            vary=tuple(vary),
-            scenarios=tuple(runs),
-            elapsed_seconds=time.perf_counter() - t0,
-            executor="gpu",
-            workers=1,
-            device="gpu",
-        )
+    else:
+        runs = _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total)
+    return Simulation(
+        protocol_name=name,
+        protocol_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        seed=seed,
+        replicates=replicates,
+        vary=tuple(vary),
+        scenarios=tuple(runs),
+        elapsed_seconds=time.perf_counter() - t0,
+        executor="gpu" if be.name == "gpu" else executor,
+        workers=1 if be.name == "gpu" else workers,
+        device=be.name,
+    )
+
+
+def _scenario_run(setting: dict, protocol: Protocol, res: ChunkResult) -> ScenarioRun:
+    looks = [lk.name for lk in protocol.monitoring.looks]
+    return ScenarioRun(protocol, characteristics(setting, looks, res), res)
+
+
+def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total):
+    """Every chunk of every scenario in one pool of workers (they start once)."""
     chunks = chunk_plan(replicates, CHUNK_BLOCKS, BLOCK)
-    # every chunk of every scenario in one pool: the workers start once
     calls = [(protocol, seed, b0, nb, n_rep) for _, protocol in grid for b0, nb, n_rep in chunks]
     sizes = [n_rep for _ in grid for _, _, n_rep in chunks]
     parts = map_chunks(
@@ -120,23 +130,11 @@ def simulate(
         scheduler=scheduler,
         progress=None if progress is None else (lambda done: progress(done, total)),
     )
-    runs = []
-    for s, (setting, protocol) in enumerate(grid):
-        res = concatenate(parts[s * len(chunks) : (s + 1) * len(chunks)])
-        looks = [lk.name for lk in protocol.monitoring.looks]
-        runs.append(ScenarioRun(protocol, characteristics(setting, looks, res), res))
-    return Simulation(
-        protocol_name=name,
-        protocol_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        seed=seed,
-        replicates=replicates,
-        vary=tuple(vary),
-        scenarios=tuple(runs),
-        elapsed_seconds=time.perf_counter() - t0,
-        executor=executor,
-        workers=workers,
-    )
-
+    n = len(chunks)
+    return [
+        _scenario_run(setting, protocol, concatenate(parts[s * n : (s + 1) * n]))
+        for s, (setting, protocol) in enumerate(grid)
+    ]
 
 def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int):
     """Each scenario's chunks one after the other on the GPU. A scenario's first chunk is one
@@ -159,9 +157,7 @@ def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int)
             done += n_rep
             if progress is not None:
                 progress(done, total)
-        res = concatenate(parts)
-        looks = [lk.name for lk in protocol.monitoring.looks]
-        runs.append(ScenarioRun(protocol, characteristics(setting, looks, res), res))
+        runs.append(_scenario_run(setting, protocol, concatenate(parts)))
     return runs
 
 
