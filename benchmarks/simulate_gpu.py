@@ -173,7 +173,8 @@ def main() -> None:
     print("\n| run | trials | wall s | trials/s | peak RSS MB | exit |")
     print("|---|---:|---:|---:|---:|---:|")
     for tag, r in out["runs"].items():
-        print(f"| {tag} | {r['replicates']:,} | {r['wall_s']:.1f} | {r['trials_per_s']:,.0f} | "
+        rate = f"{r['trials_per_s']:,.0f}" if r["rc"] == 0 else "failed"
+        print(f"| {tag} | {r['replicates']:,} | {r['wall_s']:.1f} | {rate} | "
               f"{r['peak_rss_mb']:,.0f} | {r['rc']} |")
     for what, rows in out["agreement"].items():
         bad = [x for x in rows if not x["ok"]]
