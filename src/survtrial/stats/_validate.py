@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from survtrial._errors import InputError
 
@@ -109,6 +108,8 @@ def check_labels(
     A pandas categorical with a category that no row has is refused: that group has no
     patients, and silently dropping it would change the comparison the user asked for.
     """
+    import pandas as pd  # loaded on first use: the batch kernels need none
+
     cat = None
     if levels is None and isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
         cat = pd.Categorical(values)
@@ -134,6 +135,8 @@ def check_labels(
 
 def _sorted_labels(arr: np.ndarray, name: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
     """(sorted unique labels, codes) of a 1-D array without missing values."""
+    import pandas as pd  # loaded on first use: the batch kernels need none
+
     if arr.dtype.kind in "iub":  # integer codes: a counting pass, no hashing
         small = arr.view(np.uint8) if arr.dtype == bool else arr
         lo, hi = int(small.min()), int(small.max())
@@ -224,6 +227,8 @@ def _refuse_missing(
 
     Float NaN in a numeric array is left to the checks that follow (they name it too).
     """
+    import pandas as pd  # loaded on first use: the batch kernels need none
+
     if arr.dtype == object:
         missing = pd.isna(arr)
         if missing.any():
@@ -234,6 +239,8 @@ def _refuse_missing(
 def _at(original: Any, position: int) -> str:
     """Where a bad value is: its position, and its row label when a pandas object carries one
     that differs (a filtered DataFrame's column keeps the labels of the rows it came from)."""
+    import pandas as pd  # loaded on first use: the batch kernels need none
+
     index = getattr(original, "index", None)
     if isinstance(index, pd.Index) and not (
         isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1

@@ -9,15 +9,17 @@ gives.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from survtrial.analysis import AnalysisData, AnalysisSettings
 from survtrial.arrays import namespace
 from survtrial.protocol import Protocol
 from survtrial.trial.batch import TrialBatch
 from survtrial.units import DAYS_PER_YEAR
+
+if TYPE_CHECKING:  # loaded where used: the looks of a simulation need neither
+    from survtrial.analysis import AnalysisData, AnalysisSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ def cut_data(b: TrialBatch, cut_day: np.ndarray) -> CutData:
 
 def protocol_settings(p: Protocol) -> AnalysisSettings:
     """The protocol's analysis plan as :class:`AnalysisSettings` (horizons in days)."""
+    from survtrial.analysis import AnalysisSettings
     a = p.analysis
     years = a.milestone_days / DAYS_PER_YEAR
     return AnalysisSettings(
@@ -89,6 +92,10 @@ def analysis_data(b: TrialBatch, cd: CutData, row: int = 0, endpoint: str = "") 
     """Replicate ``row``'s randomized patients at the cut, one row each, for the analysis of
     the protocol's endpoint (default; with its competing first events and adverse events) or of
     overall survival (``endpoint="OS"``: time to death from any cause)."""
+    import pandas as pd
+
+    from survtrial.analysis import AnalysisData
+
     p = b.protocol
     m = cd.in_data[row]
     arm = b.arm[row][m]

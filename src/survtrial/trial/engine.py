@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from survtrial.analysis import AnalysisResult, analyse, headline, slug
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BLOCK, BlockStreams
 from survtrial.trial.adverse_events import adverse_events
@@ -27,6 +27,9 @@ from survtrial.trial.outcomes import outcomes
 from survtrial.trial.randomize import randomize
 from survtrial.trial.summary import ReplicateCurves, summarize
 from survtrial.trial.treatment import treat
+
+if TYPE_CHECKING:  # the full analysis is loaded where used: simulate's workers need none
+    from survtrial.analysis import AnalysisResult
 
 
 def simulate_batch(
@@ -96,6 +99,8 @@ class BatchRun:
 
     def first_headline(self) -> dict[str, float | int | None]:
         """The first trial's headline numbers, both endpoints, under the summary's names."""
+        from survtrial.analysis import headline, slug
+
         p = self.first_batch.protocol
         head = headline(self.first_analysis, p.analysis.endpoint)
         if slug(p.analysis.endpoint) != slug(OVERALL_SURVIVAL):
@@ -123,6 +128,8 @@ def _run_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep
     first = None
     if keep_first:
         settings = protocol_settings(protocol)
+        from survtrial.analysis import analyse
+
         result = analyse(analysis_data(batch, cd, 0), settings)
         os_result = analyse(analysis_data(batch, cd, 0, OVERALL_SURVIVAL), settings)
         first = (batch, cut_day, result, os_result)
