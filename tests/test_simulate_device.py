@@ -73,6 +73,9 @@ class _StandIn(arrays.Backend):
     def release(self) -> None:
         pass
 
+    def description(self) -> str:
+        return "stand-in GPU"
+
 
 def _stand_in(monkeypatch):
     fake = _StandIn("gpu", np, 32)
@@ -101,6 +104,7 @@ def test_gpu_driver_chunks_change_no_number(monkeypatch):
     small = simulate(TWO_ARM, "t.toml", "two_arm_example", **args)
     assert sizes == [1] * 10
     assert big.device == small.device == "gpu"
+    assert big.device_name == "stand-in GPU"
     a, b = big.scenarios[0].replicates, small.scenarios[0].replicates
     np.testing.assert_array_equal(a.replicate, np.arange(300))
     for f in ChunkResult.__dataclass_fields__:

@@ -64,6 +64,15 @@ class Backend:
         pool = self.xp.get_default_memory_pool()
         return int(free + pool.free_bytes())
 
+    def description(self) -> str:
+        """What ran the trials, for the record: the GPU's name and CuPy's version, or "cpu"."""
+        if self.xp is np:
+            return "cpu"
+        props = self.xp.cuda.runtime.getDeviceProperties(self.xp.cuda.Device().id)
+        name = props["name"]
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        return f"{name} (CuPy {self.xp.__version__})"
+
     def held_bytes(self) -> int:
         """Device memory held by this process's pool (its peak, since freed blocks stay cached
         until :meth:`release`); 0 on the CPU."""

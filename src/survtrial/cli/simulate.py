@@ -70,7 +70,9 @@ def simulate_command(
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)
     n = sim.replicates * len(sim.scenarios)
-    where = "on the GPU" if sim.device == "gpu" else f"{executor} executor, {workers} workers"
+    where = f"{executor} executor, {workers} workers"
+    if sim.device == "gpu":
+        where = f"on {sim.device_name}"
     typer.echo(
         f"{n} trials in {sim.elapsed_seconds:.1f} s ({n / max(sim.elapsed_seconds, 1e-9):,.0f} "
         f"per second, {where}). Wrote {', '.join(written)} to {folder}/"

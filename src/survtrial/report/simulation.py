@@ -51,6 +51,7 @@ def document(sim) -> dict[str, Any]:
                          "vary": list(sim.vary)},
             "seed": sim.seed,
             "device": sim.device,
+            "device_name": sim.device_name,
             "version": __version__,
             "replicates": sim.replicates,
             "z_convention": "stratified log-rank z; negative favours the experimental arm; "

@@ -46,6 +46,7 @@ class Simulation:
     executor: str
     workers: int
     device: str = "cpu"
+    device_name: str = "cpu"  # the GPU's name and CuPy's version on the GPU
 
 
 def scenarios(text: str, source: str, vary: tuple[str, ...]) -> list[tuple[dict, Protocol]]:
@@ -108,6 +109,7 @@ def simulate(
         executor="gpu" if be.name == "gpu" else executor,
         workers=1 if be.name == "gpu" else workers,
         device=be.name,
+        device_name=be.description(),
     )
 
 
