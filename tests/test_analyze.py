@@ -35,6 +35,11 @@ MS_DAYS = 3 * 365.25
 STAT_KEYS = ("n", "kaplan_meier", "logrank", "cox", "rmst", "milestone")
 
 
+# reproduce's ADaM: which arm a file names first depends on the simulated trial, so the
+# control arm is named (without --arms, analyze takes the first-named arm as control)
+ARMS = ("--arms", "chemotherapy,blinatumomab")
+
+
 @pytest.fixture(scope="module")
 def adam(tmp_path_factory):
     out = tmp_path_factory.mktemp("reproduce")
@@ -57,14 +62,14 @@ def analyze(out, *args) -> dict:
 @pytest.fixture(scope="module")
 def base(adam, tmp_path_factory):
     out = tmp_path_factory.mktemp("analyze")
-    args = [adam / "adtte.csv", "--param", "DFS", "--cause", "EVNTDESC", "--adae"]
+    args = [adam / "adtte.csv", "--param", "DFS", *ARMS, "--cause", "EVNTDESC", "--adae"]
     return out, analyze(out, *args, adam / "adae.csv", "--report")
 
 
 def dfs_arrays(adam):
     d = pd.read_csv(adam / "adtte.csv", keep_default_na=False)
     d = d[d["PARAMCD"] == "DFS"]
-    arm = (d["TRTP"] == "blinatumomab").to_numpy().astype(int)  # control is first in the file
+    arm = (d["TRTP"] == "blinatumomab").to_numpy().astype(int)  # control: ARMS[1]'s first
     return d, d["AVAL"].to_numpy(float), 1 - d["CNSR"].to_numpy(int), arm
 
 
@@ -96,7 +101,7 @@ def test_same_analysis_as_the_simulated_trial(adam, tmp_path):
 
     analysis_trial1.json is full_analysis on the simulated arrays, written to 6 significant
     digits; the ADTTE holds the same times as whole days."""
-    r = analyze(tmp_path, adam / "adtte.csv", "--param", "DFS", "--tau", "1607d")
+    r = analyze(tmp_path, adam / "adtte.csv", "--param", "DFS", *ARMS, "--tau", "1607d")
     sim = json.loads((adam / "analysis_trial1.json").read_text())["headline"]
     ours = r["headline"]
     # "dfs3_se_<arm>" is the SE of the kind each analysis reports: Peto's in the protocol,
@@ -132,7 +137,7 @@ def test_numbers_equal_stats_on_the_same_arrays(adam, base):
     arms = r["input"]["arms"]
     assert (arms["control"], arms["experimental"]) == ("chemotherapy", "blinatumomab")
     assert arms["reference"] == r["reference_arm"] == "chemotherapy"
-    assert arms["chosen_by"].startswith("order of first appearance")
+    assert arms["chosen_by"] == "user (--arms CONTROL,EXPERIMENTAL)"
     assert r["input"]["strata"]["levels"] == ["SR-Average", "SR-High"]
     for i, a in enumerate(("chemotherapy", "blinatumomab")):
         f = kaplan_meier(t[arm == i], e[arm == i])
@@ -201,11 +206,11 @@ def test_parquet_xpt_and_shuffled_rows_give_the_same_results(adam, base, tmp_pat
     import pyreadstat
 
     _, r = base
-    p = analyze(tmp_path / "pq", adam / "adtte.parquet", "--param", "DFS")
+    p = analyze(tmp_path / "pq", adam / "adtte.parquet", "--param", "DFS", *ARMS)
     d = pd.read_csv(adam / "adtte.csv", keep_default_na=False)
     xpt = tmp_path / "adtte.xpt"
     pyreadstat.write_xport(d, str(xpt), table_name="ADTTE", file_format_version=5)
-    x = analyze(tmp_path / "xpt", xpt, "--param", "DFS")
+    x = analyze(tmp_path / "xpt", xpt, "--param", "DFS", *ARMS)
     # shuffled rows, control arm still named first with --arms
     sh = tmp_path / "shuffled.csv"
     d.sample(frac=1.0, random_state=3).to_csv(sh, index=False)
@@ -339,3 +344,13 @@ def test_horizon_beyond_follow_up_is_capped_and_said(adam, tmp_path):
     r = analyze(tmp_path / "o", adam / "adtte.csv", "--param", "DFS", "--tau", "20")
     assert r["rmst"]["tau_capped"] and r["rmst"]["tau_days"] < 20 * 365.25
     assert any("RMST is computed at tau" in n for n in r["notes"])
+
+
+def test_without_arms_the_first_named_arm_is_control(adam, tmp_path):
+    d = pd.read_csv(adam / "adtte.csv", keep_default_na=False)
+    first = d.loc[d["PARAMCD"] == "DFS", "TRTP"].iloc[0]
+    other = ({"chemotherapy", "blinatumomab"} - {first}).pop()
+    r = analyze(tmp_path, adam / "adtte.csv", "--param", "DFS")
+    arms = r["input"]["arms"]
+    assert (arms["control"], arms["experimental"]) == (first, other)
+    assert arms["chosen_by"].startswith("order of first appearance")

@@ -21,10 +21,10 @@ class _Streams:
         self.n = n
         self._rng = rng
 
-    def integers(self, high, *shape):
+    def integers(self, purpose, high, *shape):
         return self._rng.integers(0, high, size=(self.n, *shape))
 
-    def random(self, *shape):
+    def random(self, purpose, *shape):
         return np.round(self._rng.random(size=(self.n, *shape)), 1)
 
 
@@ -58,8 +58,8 @@ def test_places_equal_a_stable_argsort(seed, needed):
     got = permuted_block_sequences(_Streams(seed, r), p, n_cells, length, needed)
     replay = _Streams(seed, r)
     n_blocks = length // int(sizes.min()) + 1
-    size_idx = replay.integers(len(sizes), n_cells, n_blocks)
-    keys = replay.random(n_cells, n_blocks, int(sizes.max()))
+    size_idx = replay.integers("block_size", len(sizes), n_cells, n_blocks)
+    keys = replay.random("block_keys", n_cells, n_blocks, int(sizes.max()))
     want = _reference(size_idx, keys, sizes, ratio, length)
     assert (keys[..., :1] == keys[..., 1:2]).any()  # ties are there to be broken
     places = length if needed is None else needed

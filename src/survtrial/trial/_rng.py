@@ -1,11 +1,19 @@
-"""Random streams for batches of replicate trials, independent of how the batch is chunked.
+"""Random streams for batches of replicate trials: one stream per block of replicates and per
+purpose, independent of how the batch is chunked and of which other draws a protocol makes.
 
 Replicates are grouped in fixed blocks of ``backend.block`` replicates (:data:`BLOCK` on the
-CPU); block ``b`` draws from its own generator seeded with child ``b`` of
-``SeedSequence(seed).spawn`` (numpy's PCG64 on the CPU, cuRAND's Philox on the GPU,
-:mod:`survtrial.arrays`). A chunk is a run of whole blocks, so replicate ``r`` gets the same
-numbers whatever the chunk size and whatever the total number of replicates (a block is always
-drawn in full, then trimmed).
+CPU). Every draw names its purpose (arrival times, block keys, the latent time of event cause
+k, ...); block ``b`` draws purpose ``p`` (index ``k`` for an indexed purpose) from its own
+generator, seeded with ``SeedSequence(seed, spawn_key=(b, p))`` (``(b, p, k)``): child p (then
+k) of child b of ``SeedSequence(seed).spawn``; numpy's PCG64 on the CPU, cuRAND's Philox on the
+GPU (:mod:`survtrial.arrays`). So
+
+* replicate ``r`` gets the same numbers whatever the chunk size and the total number of
+  replicates (a block is always drawn in full, then trimmed);
+* a step draws only what the protocol uses (no loss to follow-up: no draws for it), and a draw
+  that one scenario makes and another does not changes no other number: scenarios that differ
+  in one setting share every other stream (common random numbers);
+* a purpose is drawn at most once per batch (a second draw is a programming error).
 """
 
 from __future__ import annotations
@@ -16,43 +24,76 @@ from survtrial.arrays import CPU, Backend
 
 BLOCK = CPU.block
 
+# the purposes' spawn-key numbers: fixed forever (a new purpose is appended, never inserted)
+PURPOSES = {
+    "arrival": 0,  # enrolment: inter-arrival times of the accrual process (exponential)
+    "sex": 1,
+    "age": 2,
+    "wbc": 3,
+    "risk_group": 4,
+    "exclusion": 5,  # indexed by exclusion step
+    "block_size": 6,
+    "block_keys": 7,
+    "minimization_choice": 8,
+    "minimization_tie": 9,
+    "body_size": 10,  # indexed: 0 the shared size deviate, 1 the weight's own deviate
+    "event": 11,  # indexed by event cause: the latent time's unit exponential
+    "cure": 12,  # indexed by event cause
+    "death_after_event": 13,
+    "loss_to_follow_up": 14,
+    "adverse_event": 15,  # indexed: 2 j whether entry j occurs, 2 j + 1 its onset
+}
+
 
 class BlockStreams:
-    """Draw arrays of shape ``(replicates, ...)`` from per-block generators, on ``backend``."""
+    """Draw arrays of shape ``(replicates, ...)`` from per-block, per-purpose generators."""
 
     def __init__(
         self, seed: int, first_block: int, n_blocks: int, n_replicates: int,
         backend: Backend = CPU,
     ) -> None:  # fmt: skip
-        # child b of SeedSequence(seed).spawn(...), made directly: no spawning of the b before
-        children = [
-            np.random.SeedSequence(seed, spawn_key=(b,))
-            for b in range(first_block, first_block + n_blocks)
-        ]
+        self.seed = seed
+        self.blocks = range(first_block, first_block + n_blocks)
         self.backend = backend
         self.xp = backend.xp
         self.block = backend.block
-        self.gens = [backend.generator(c) for c in children]
         self.n = n_replicates
+        self._drawn: set[tuple[str, int | None]] = set()
 
-    def _draw(self, name: str, shape: tuple[int, ...], **kw):
+    def _generators(self, purpose: str, index: int | None) -> list:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown random stream purpose {purpose!r}")
+        if (purpose, index) in self._drawn:
+            raise RuntimeError(f"random stream {purpose!r} {index} drawn twice in one batch")
+        self._drawn.add((purpose, index))
+        key = (PURPOSES[purpose],) if index is None else (PURPOSES[purpose], index)
+        return [
+            self.backend.generator(np.random.SeedSequence(self.seed, spawn_key=(b, *key)))
+            for b in self.blocks
+        ]
+
+    def _draw(self, purpose: str, index: int | None, name: str, shape: tuple[int, ...], **kw):
+        gens = self._generators(purpose, index)
         if self.xp is np and name != "integers":  # each block straight into its rows
-            out = np.empty((self.block * len(self.gens), *shape))
-            for i, g in enumerate(self.gens):
+            out = np.empty((self.block * len(gens), *shape))
+            for i, g in enumerate(gens):
                 getattr(g, name)(out=out[i * self.block : (i + 1) * self.block])
             return out[: self.n]
-        parts = [getattr(g, name)(size=(self.block, *shape), **kw) for g in self.gens]
+        parts = [getattr(g, name)(size=(self.block, *shape), **kw) for g in gens]
         return self.xp.concatenate(parts, axis=0)[: self.n]
 
-    def random(self, *shape: int):
-        return self._draw("random", shape)
+    def random(self, purpose: str, *shape: int, index: int | None = None):
+        """Uniforms on [0, 1)."""
+        return self._draw(purpose, index, "random", shape)
 
-    def exponential(self, *shape: int):
-        return self._draw("standard_exponential", shape)
+    def exponential(self, purpose: str, *shape: int, index: int | None = None):
+        """Unit exponentials."""
+        return self._draw(purpose, index, "standard_exponential", shape)
 
-    def normal(self, *shape: int):
-        return self._draw("standard_normal", shape)
+    def normal(self, purpose: str, *shape: int, index: int | None = None):
+        """Standard normals."""
+        return self._draw(purpose, index, "standard_normal", shape)
 
-    def integers(self, high: int, *shape: int):
-        return self._draw("integers", shape, low=0, high=high)
-
+    def integers(self, purpose: str, high: int, *shape: int, index: int | None = None):
+        """Integers uniform on 0 .. high - 1."""
+        return self._draw(purpose, index, "integers", shape, low=0, high=high)

@@ -26,7 +26,8 @@ def adverse_events(
     arm_names = [p.control.name, p.experimental.name]
     strata = p.population.strata
     for j, ae in enumerate(p.adverse_events):
-        u, v = streams.random(n), streams.random(n)
+        u = streams.random("adverse_event", n, index=2 * j)
+        v = streams.random("adverse_event", n, index=2 * j + 1)
         for a, arm_def in enumerate((p.control, p.experimental)):
             if ae.arm not in ("*", arm_names[a]):
                 continue

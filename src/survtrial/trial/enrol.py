@@ -91,34 +91,49 @@ class Enrolment:
     randomized_first: np.ndarray
 
 
+def uses_sex(p: Protocol) -> bool:
+    """Whether randomization reads the patients' sex (a stratification or minimization
+    factor)."""
+    rz = p.randomization
+    if rz.method == "permuted_blocks":
+        return "sex" in rz.stratify_by
+    return "sex" in (rz.minimization_factors or ["risk_group"])
+
+
 def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> Enrolment:
     """Arrivals of a Poisson process with the accrual intensity, then the CONSORT flow.
 
     Accrual stops once the target number of randomized patients is reached (in enrolment order).
-    ``describe=False`` leaves age and WBC as NaN (their draws are made all the same).
+    ``describe=False`` leaves age and WBC as NaN, and sex False unless randomization reads it
+    (none of them is drawn then).
     """
     r = streams.n
     xp, be = streams.xp, streams.backend
     pop = p.population
     days, cum = accrual_grid(p, protocol_day(p, p.monitoring.latest_final_date))
-    arrivals = xp.cumsum(streams.exponential(n), axis=1)
+    arrivals = xp.cumsum(streams.exponential("arrival", n), axis=1)
     enrol_day = xp.floor(xp.interp(arrivals, xp.asarray(cum), xp.asarray(days), right=np.inf))
     enrol_day[arrivals > cum[-1]] = np.inf
 
-    # age and WBC only describe the patients (no step reads them): drawn always, so the
-    # streams stay aligned, and computed only when ``describe`` (otherwise NaN)
-    u_age = streams.random(n)
-    male = streams.random(n) < pop.male_fraction
-    u_wbc = streams.random(n)  # drawn either way: the streams stay aligned across protocols
-    missing = xp.full(u_wbc.shape, np.nan)
-    age = truncated_lognormal(u_age, pop.age_years, be) if describe else missing
-    wbc = missing
-    if pop.wbc_per_ul is not None and describe:
-        wbc = truncated_lognormal(u_wbc, pop.wbc_per_ul, be)
+    # age, WBC and sex only describe the patients unless randomization reads sex: each is
+    # drawn from its own stream only where used (otherwise NaN, or False for sex)
+    missing = xp.full((r, n), np.nan)
+    age = wbc = missing
+    if describe:
+        age = truncated_lognormal(streams.random("age", n), pop.age_years, be)
+        if pop.wbc_per_ul is not None:
+            wbc = truncated_lognormal(streams.random("wbc", n), pop.wbc_per_ul, be)
+    if describe or uses_sex(p):
+        male = streams.random("sex", n) < pop.male_fraction
+    else:
+        male = xp.zeros((r, n), dtype=bool)
     gprob = np.array([g.probability for g in pop.groups])
-    cut = xp.asarray(np.cumsum(gprob) / gprob.sum())
-    group = xp.searchsorted(cut, streams.random(n), side="right")
-    group = xp.minimum(group, len(gprob) - 1)
+    if len(gprob) > 1:
+        cut = xp.asarray(np.cumsum(gprob) / gprob.sum())
+        group = xp.searchsorted(cut, streams.random("risk_group", n), side="right")
+        group = xp.minimum(group, len(gprob) - 1)
+    else:
+        group = xp.zeros((r, n), dtype=np.int64)
 
     reasons: list[str] = []
     exclusion = xp.full((r, n), -1, dtype=np.int64)
@@ -134,8 +149,10 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
     for e in pop.exclusions:
         reasons.append(e.reason)
         steps.append((-1, len(reasons) - 1, e.probability))
-    for gi, code, prob in steps:
-        u = streams.random(n)
+    for step, (gi, code, prob) in enumerate(steps):
+        if prob <= 0:
+            continue
+        u = streams.random("exclusion", n, index=step)
         hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
         exclusion[hit] = code
     candidate = (exclusion < 0) & xp.isfinite(enrol_day)

@@ -101,7 +101,7 @@ def outcomes(
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
     # computed for the randomized patients only (each replicate's, first); the draws are
-    # made for everyone, so the streams and every number are as for the full arrays
+    # made for everyone (a replicate's draws never depend on its data)
     order = true_first(randomized) if randomized_first is None else randomized_first
     flat = xp.arange(r)[:, None] * n + order  # positions in the flattened (R, N) arrays
     everyone = order.shape[1] == n and bool(randomized.all())  # then nothing to gather
@@ -116,10 +116,12 @@ def outcomes(
     n_ev = h.shape[2]
     latent = xp.empty((n_ev, r, width))
     for k in range(n_ev):
-        e = take(streams.exponential(n))
+        e = take(streams.exponential("event", n, index=k))
         t = piecewise_inverse_by_group(e, starts, h[:, :, k].reshape(-1, h.shape[3]), group)
-        cured = take(streams.random(n)) < xp.asarray(cure[:, :, k].reshape(-1))[group]
-        latent[k] = xp.where(cured, np.inf, t)
+        if cure[:, :, k].any():  # a cure fraction: its own stream, drawn only then
+            u = take(streams.random("cure", n, index=k))
+            t = xp.where(u < xp.asarray(cure[:, :, k].reshape(-1))[group], np.inf, t)
+        latent[k] = t
     event_type = xp.argmin(latent, axis=0)
     event_time = xp.min(latent, axis=0)
     event_type = xp.where(xp.isfinite(event_time) & rand, event_type, -1)
@@ -128,8 +130,10 @@ def outcomes(
 
     is_death = xp.asarray([e.death for e in p.outcomes.event_types])
     post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
-    e_post = take(streams.exponential(n))
-    after = xp.ceil(e_post / post) if post > 0 else xp.full((r, width), np.inf)
+    if post > 0:
+        after = xp.ceil(take(streams.exponential("death_after_event", n)) / post)
+    else:
+        after = xp.full((r, width), np.inf)
     has = event_type >= 0
     death_time = xp.where(
         has & is_death[xp.maximum(event_type, 0)],
@@ -137,8 +141,10 @@ def outcomes(
         xp.where(has, event_time + xp.maximum(after, 1.0), np.inf),
     )
     lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
-    e_lf = take(streams.exponential(n))
-    ltfu = xp.ceil(e_lf / lf) if lf > 0 else xp.full((r, width), np.inf)
+    if lf > 0:
+        ltfu = xp.ceil(take(streams.exponential("loss_to_follow_up", n)) / lf)
+    else:
+        ltfu = xp.full((r, width), np.inf)
     ltfu = xp.where(rand, xp.maximum(ltfu, 1.0), np.inf)
 
     def back(values, fill):  # to (R, N): the not randomized never have an event

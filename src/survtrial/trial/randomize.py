@@ -29,8 +29,11 @@ def permuted_block_sequences(
     bmax = int(sizes.max())
     n_blocks = length // int(sizes.min()) + 1
     r = streams.n
-    size = xp.asarray(sizes)[streams.integers(len(sizes), n_cells, n_blocks)]  # (R, C, B)
-    keys = streams.random(n_cells, n_blocks, bmax)
+    if len(sizes) > 1:
+        size = xp.asarray(sizes)[streams.integers("block_size", len(sizes), n_cells, n_blocks)]
+    else:  # one block size: nothing to draw
+        size = xp.full((r, n_cells, n_blocks), int(sizes[0]), dtype=np.int64)
+    keys = streams.random("block_keys", n_cells, n_blocks, bmax)  # (R, C, B, bmax)
     places = length if needed is None else max(1, min(length, needed))
     used = min(n_blocks, -(-places // int(sizes.min())))  # blocks that cover the places
     size, keys = size[:, :, :used], keys[:, :, :used].copy()
@@ -73,8 +76,8 @@ def minimization(
     n_levels = int(factors.max()) + 1 if factors.size else 1
     counts = xp.zeros((r, f, n_levels, 2))
     arm = xp.full((r, n), -1, dtype=np.int64)
-    u = streams.random(n)
-    tie = streams.random(n)
+    u = streams.random("minimization_choice", n)
+    tie = streams.random("minimization_tie", n)
     rows = xp.arange(r)
     for i in range(order.shape[1]):  # the patients randomized in any replicate; the rest: -1
         who = order[:, i]

@@ -27,17 +27,18 @@ def treat(
     p: Protocol, streams: BlockStreams, e: Enrolment, arm: np.ndarray, describe: bool = True
 ) -> Treatment:
     """Body size and dose per patient; ``describe=False`` (nothing downstream reads them, as
-    in operating characteristics) makes the draws only and leaves every column NaN."""
+    in operating characteristics) draws nothing and leaves every column NaN."""
     r, n = e.enrolled.shape
     xp = streams.xp
     gr = p.body_size
-    z1, z2 = streams.normal(n), streams.normal(n)
     if not describe:
         missing = xp.full((r, n), np.nan)
         return Treatment(missing, missing, missing, missing)
     if gr is None:
         height = weight = bsa = xp.full((r, n), np.nan)
     else:
+        z1 = streams.normal("body_size", n, index=0)
+        z2 = streams.normal("body_size", n, index=1)
         ages = xp.asarray(gr.age_years, dtype=float)
 
         def median(values) -> np.ndarray:  # the growth reference at each patient's age
