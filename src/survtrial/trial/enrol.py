@@ -11,6 +11,7 @@ from scipy.special import ndtr
 
 from survtrial.arrays import CPU, Backend, true_first
 from survtrial.protocol import Protocol
+from survtrial.trial import enrol_kernels as kernels
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_MONTH
 
@@ -110,10 +111,8 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
     r = streams.n
     xp, be = streams.xp, streams.backend
     pop = p.population
-    days, cum = accrual_grid(p, protocol_day(p, p.monitoring.latest_final_date))
-    arrivals = xp.cumsum(streams.exponential("arrival", n), axis=1)
-    enrol_day = xp.floor(xp.interp(arrivals, xp.asarray(cum), xp.asarray(days), right=np.inf))
-    enrol_day[arrivals > cum[-1]] = np.inf
+    _, cum = accrual_grid(p, protocol_day(p, p.monitoring.latest_final_date))
+    arrival_draws = streams.exponential("arrival", n)
 
     # age, WBC and sex only describe the patients unless randomization reads sex: each is
     # drawn from its own stream only where used (otherwise NaN, or False for sex)
@@ -155,19 +154,29 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
         u = streams.random("exclusion", n, index=step)
         hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
         exclusion[hit] = code
-    candidate = (exclusion < 0) & xp.isfinite(enrol_day)
-
-    before = xp.cumsum(candidate, axis=1) - candidate
-    enrolled = xp.isfinite(enrol_day) & (before < p.accrual.target_randomized)
-    randomized = candidate & enrolled
-    enrol_day = xp.where(enrolled, enrol_day, np.inf)
-
-    group_to_stratum = xp.asarray(
+    group_to_stratum = np.array(
         [pop.strata.index(g.name) if g.randomized else -1 for g in pop.groups]
     )
-    stratum = xp.where(randomized, group_to_stratum[group], -1)
-    delay = xp.asarray([float(g.days_to_randomization) for g in pop.groups])
-    rand_day = xp.where(randomized, enrol_day + xp.round(delay[group]), np.inf)
+    delay = np.round([float(g.days_to_randomization) for g in pop.groups])
+    target = p.accrual.target_randomized
+    if xp is np and kernels.COMPILED:
+        enrol_day, enrolled, randomized, stratum, rand_day, first = kernels.enrol_flow(
+            arrival_draws, cum, group, exclusion, target, group_to_stratum, delay
+        )
+    else:
+        # arrival x enrols on the day d with cum[d] <= x < cum[d + 1] (none past cum[-1])
+        arrivals = xp.cumsum(arrival_draws, axis=1)
+        cum_d = xp.asarray(cum)
+        enrol_day = (xp.searchsorted(cum_d, arrivals, side="right") - 1).astype(float)
+        enrol_day[arrivals > cum[-1]] = np.inf
+        candidate = (exclusion < 0) & xp.isfinite(enrol_day)
+        before = xp.cumsum(candidate, axis=1) - candidate
+        enrolled = xp.isfinite(enrol_day) & (before < target)
+        randomized = candidate & enrolled
+        enrol_day = xp.where(enrolled, enrol_day, np.inf)
+        stratum = xp.where(randomized, xp.asarray(group_to_stratum)[group], -1)
+        rand_day = xp.where(randomized, enrol_day + xp.asarray(delay)[group], np.inf)
+        first = true_first(randomized)
     return Enrolment(
         enrolled=enrolled,
         enrol_day=enrol_day,
@@ -180,5 +189,5 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
         randomized=randomized,
         stratum=stratum,
         rand_day=rand_day,
-        randomized_first=true_first(randomized),
+        randomized_first=first,
     )

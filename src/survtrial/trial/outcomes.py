@@ -13,6 +13,7 @@ import numpy as np
 
 from survtrial.arrays import namespace, true_first
 from survtrial.protocol import Protocol
+from survtrial.trial import enrol_kernels as kernels
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_YEAR
 
@@ -57,6 +58,13 @@ def piecewise_inverse(e: np.ndarray, starts: np.ndarray, rates: np.ndarray) -> n
     return np.where(r > 0, t, np.inf)
 
 
+def cumulative_at_starts(starts: np.ndarray, group_rates: np.ndarray) -> np.ndarray:
+    """Cumulative hazard (G, J) at each interval start, from the hazards (G, J) per day."""
+    cum = np.zeros(group_rates.shape)
+    cum[:, 1:] = np.cumsum(group_rates[:, :-1] * np.diff(starts), axis=-1)
+    return cum
+
+
 def piecewise_inverse_by_group(e, starts: np.ndarray, group_rates: np.ndarray, group):
     """:func:`piecewise_inverse` when patients share the hazards of a few groups (arm x
     stratum): ``group_rates`` (G, J), ``group`` the group of each patient. The cumulative hazard
@@ -64,9 +72,7 @@ def piecewise_inverse_by_group(e, starts: np.ndarray, group_rates: np.ndarray, g
     for bit; no (patients x intervals) arrays. ``starts`` and ``group_rates`` are small host
     arrays; ``e`` and ``group`` may live on the GPU."""
     xp = namespace(e)
-    widths = np.diff(starts)
-    cum = np.zeros(group_rates.shape)
-    cum[:, 1:] = np.cumsum(group_rates[:, :-1] * widths, axis=-1)
+    cum = cumulative_at_starts(starts, group_rates)
     n_int = group_rates.shape[1]
     cum_d = xp.asarray(cum)
     j = xp.zeros(e.shape, dtype=np.intp)  # the interval: how many later starts e has reached
@@ -100,6 +106,8 @@ def outcomes(
     xp = streams.xp
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
+    if xp is np and kernels.COMPILED:
+        return _outcomes_compiled(p, streams, arm, stratum, randomized, h, cure, starts)
     # computed for the randomized patients only (each replicate's, first); the draws are
     # made for everyone (a replicate's draws never depend on its data)
     order = true_first(randomized) if randomized_first is None else randomized_first
@@ -157,3 +165,33 @@ def outcomes(
     event_time, event_type = back(event_time, np.inf), back(event_type, -1)
     death_time, ltfu = back(death_time, np.inf), back(ltfu, np.inf)
     return Outcomes(event_time, event_type, death_time, ltfu)
+
+
+def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomized, h, cure,
+                       starts) -> Outcomes:  # fmt: skip
+    """:func:`outcomes` by the compiled kernel (CPU): the same draws and arithmetic, one pass
+    over the patients, nothing gathered."""
+    n = arm.shape[1]
+    n_ev, n_int = h.shape[2], h.shape[3]
+    rates = np.stack([h[:, :, k].reshape(-1, n_int) for k in range(n_ev)])  # (K, G, J)
+    cum = np.stack([cumulative_at_starts(starts, rates[k]) for k in range(n_ev)])
+    draws = [streams.exponential("event", n, index=k) for k in range(n_ev)]
+    e = draws[0][None] if n_ev == 1 else np.stack(draws)
+    cure_g = np.stack([cure[:, :, k].reshape(-1) for k in range(n_ev)])  # (K, G)
+    cure_u = None
+    if cure.any():
+        cure_u = np.ones((n_ev, *arm.shape))
+        for k in range(n_ev):
+            if cure[:, :, k].any():
+                cure_u[k] = streams.random("cure", n, index=k)
+    post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
+    lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
+    post_e = streams.exponential("death_after_event", n) if post > 0 else None
+    lf_e = streams.exponential("loss_to_follow_up", n) if lf > 0 else None
+    is_death = np.array([e.death for e in p.outcomes.event_types])
+    return Outcomes(
+        *kernels.outcomes_by_patient(
+            e, cure_u, arm, stratum, randomized, starts, rates, cum, cure_g, is_death, post,
+            post_e, lf, lf_e,
+        )
+    )
