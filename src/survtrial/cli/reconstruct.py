@@ -14,18 +14,6 @@ import typer
 
 from survtrial._errors import InputError
 from survtrial.cli._common import fail, option_message
-from survtrial.reconstruct import reconstruct_files
-from survtrial.reconstruct.examples import example as shipped_example
-from survtrial.report.files import make_dir, write_text
-from survtrial.report.reconstruct_tables import (
-    accuracy_json,
-    accuracy_table,
-    accuracy_title,
-    at_risk_table,
-    ipd_csv,
-    note_lines,
-    written_lines,
-)
 
 _OPTION_NAMES = {
     "curves": "--curve",
@@ -139,6 +127,19 @@ def reconstruct_command(
     ] = None,
 ) -> None:
     """Rebuild individual patient data from published Kaplan-Meier curves (Guyot et al. 2012)."""
+    # the library is loaded when the command runs: `survtrial` starts faster for every command
+    from survtrial.reconstruct import reconstruct_files
+    from survtrial.reconstruct.examples import example as shipped_example
+    from survtrial.report.files import make_dir, write_text
+    from survtrial.report.reconstruct_tables import (
+        accuracy_json,
+        accuracy_table,
+        accuracy_title,
+        at_risk_table,
+        ipd_csv,
+        note_lines,
+        written_lines,
+    )
     try:
         if example is not None:
             if curve or at_risk or events:

@@ -7,11 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
 from survtrial.arrays import CPU, Backend, true_first
 from survtrial.protocol import Protocol
-from survtrial.trial import enrol_kernels as kernels
 from survtrial.trial._rng import BlockStreams
 from survtrial.units import DAYS_PER_MONTH
 
@@ -63,6 +61,8 @@ def capacity(p: Protocol) -> int:
 
 def truncated_lognormal(u, spec, backend: Backend = CPU):
     """Inverse CDF of a log-normal (median, log SD) truncated to [min, max], at uniforms ``u``."""
+    from scipy.special import ndtr  # loaded on use: the simulation's workers need none
+
     xp = backend.xp
     mu, sd = np.log(spec.median), spec.log_sd
     lo = ndtr((np.log(spec.min) - mu) / sd) if spec.min > 0 else 0.0
@@ -90,6 +90,14 @@ class Enrolment:
     # (R, W) columns of each replicate's randomized patients first, W the most randomized in
     # any replicate (:func:`survtrial.arrays.true_first`): the later steps work on these only
     randomized_first: np.ndarray
+
+
+def _compiled() -> bool:
+    """Whether the CPU runs the compiled kernels (numba, loaded on first use) rather than the
+    array code (:data:`survtrial.trial.enrol_kernels.COMPILED`)."""
+    from survtrial.trial import enrol_kernels
+
+    return enrol_kernels.COMPILED
 
 
 def uses_sex(p: Protocol) -> bool:
@@ -159,7 +167,9 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
     )
     delay = np.round([float(g.days_to_randomization) for g in pop.groups])
     target = p.accrual.target_randomized
-    if xp is np and kernels.COMPILED:
+    if xp is np and _compiled():
+        from survtrial.trial import enrol_kernels as kernels
+
         enrol_day, enrolled, randomized, stratum, rand_day, first = kernels.enrol_flow(
             arrival_draws, cum, group, exclusion, target, group_to_stratum, delay
         )

@@ -13,8 +13,8 @@ import numpy as np
 
 from survtrial.arrays import namespace, true_first
 from survtrial.protocol import Protocol
-from survtrial.trial import enrol_kernels as kernels
 from survtrial.trial._rng import BlockStreams
+from survtrial.trial.enrol import _compiled
 from survtrial.units import DAYS_PER_YEAR
 
 
@@ -106,7 +106,7 @@ def outcomes(
     xp = streams.xp
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
-    if xp is np and kernels.COMPILED:
+    if xp is np and _compiled():
         return _outcomes_compiled(p, streams, arm, stratum, randomized, h, cure, starts)
     # computed for the randomized patients only (each replicate's, first); the draws are
     # made for everyone (a replicate's draws never depend on its data)
@@ -189,6 +189,8 @@ def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomi
     post_e = streams.exponential("death_after_event", n) if post > 0 else None
     lf_e = streams.exponential("loss_to_follow_up", n) if lf > 0 else None
     is_death = np.array([e.death for e in p.outcomes.event_types])
+    from survtrial.trial import enrol_kernels as kernels
+
     return Outcomes(
         *kernels.outcomes_by_patient(
             e, cure_u, arm, stratum, randomized, starts, rates, cum, cure_g, is_death, post,
