@@ -142,6 +142,7 @@ def randomize(
     xp = streams.xp
     use_kernel = USE_KERNEL if kernel is None else kernel
     if p.randomization.method == "permuted_blocks" and use_kernel and xp is np:
+        # loaded where used: commands that never randomize do not pay numba's import
         from survtrial.trial.randomize_kernels import permuted_block_arms
 
         stratum_weight, male_weight, n_cells = _cell_weights(p)
