@@ -11,6 +11,21 @@ from survtrial.trial._rng import BlockStreams
 from survtrial.trial.enrol import Enrolment
 
 
+def permuted_block_draws(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
+    """The draws of the permuted blocks of ``length`` places per cell: block sizes (R, C, B),
+    B = length // smallest size + 1 blocks per cell, and keys in [0, 1) (R, C, B, largest size)."""
+    xp = streams.xp
+    sizes = np.asarray(p.randomization.block_sizes)
+    bmax = int(sizes.max())
+    n_blocks = length // int(sizes.min()) + 1
+    if len(sizes) > 1:
+        size = xp.asarray(sizes)[streams.integers("block_size", len(sizes), n_cells, n_blocks)]
+    else:  # one block size: nothing to draw
+        size = xp.full((streams.n, n_cells, n_blocks), int(sizes[0]), dtype=np.int64)
+    keys = streams.random("block_keys", n_cells, n_blocks, bmax)  # (R, C, B, bmax)
+    return size, keys
+
+
 def permuted_block_sequences(
     streams: BlockStreams, p: Protocol, n_cells: int, length: int, needed: int | None = None
 ) -> np.ndarray:
@@ -29,11 +44,7 @@ def permuted_block_sequences(
     bmax = int(sizes.max())
     n_blocks = length // int(sizes.min()) + 1
     r = streams.n
-    if len(sizes) > 1:
-        size = xp.asarray(sizes)[streams.integers("block_size", len(sizes), n_cells, n_blocks)]
-    else:  # one block size: nothing to draw
-        size = xp.full((r, n_cells, n_blocks), int(sizes[0]), dtype=np.int64)
-    keys = streams.random("block_keys", n_cells, n_blocks, bmax)  # (R, C, B, bmax)
+    size, keys = permuted_block_draws(streams, p, n_cells, length)
     places = length if needed is None else max(1, min(length, needed))
     used = min(n_blocks, -(-places // int(sizes.min())))  # blocks that cover the places
     size, keys = size[:, :, :used], keys[:, :, :used].copy()
@@ -103,10 +114,47 @@ def minimization(
     return arm
 
 
-def randomize(p: Protocol, streams: BlockStreams, e: Enrolment) -> np.ndarray:
-    """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized."""
+USE_KERNEL = True  # permuted blocks on the CPU by the compiled kernel (False: the array code)
+
+
+def _cell_weights(p: Protocol) -> tuple[int, int, int]:
+    """Cell = stratum_weight * stratum + male_weight * male (the levels of ``stratify_by``,
+    the first the most significant), and the number of cells."""
+    stratum_weight, male_weight, n_cells = 0, 0, 1
+    n_strata = len(p.population.strata)
+    for fac in p.randomization.stratify_by:
+        k = n_strata if fac == "risk_group" else 2
+        stratum_weight, male_weight, n_cells = stratum_weight * k, male_weight * k, n_cells * k
+        if fac == "risk_group":
+            stratum_weight += 1
+        else:
+            male_weight += 1
+    return stratum_weight, male_weight, n_cells
+
+
+def randomize(
+    p: Protocol, streams: BlockStreams, e: Enrolment, kernel: bool | None = None
+) -> np.ndarray:
+    """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized.
+
+    Permuted blocks on numpy arrays go through the compiled kernel
+    (:func:`survtrial.trial.randomize_kernels.permuted_block_arms`, the same arms bit for bit)
+    unless ``kernel`` is False (default: :data:`USE_KERNEL`); CuPy arrays take the array code.
+    """
     r, n = e.enrolled.shape
     xp = streams.xp
+    use_kernel = USE_KERNEL if kernel is None else kernel
+    if p.randomization.method == "permuted_blocks" and use_kernel and xp is np:
+        # loaded where used: commands that never randomize do not pay numba's import
+        from survtrial.trial.randomize_kernels import permuted_block_arms
+
+        stratum_weight, male_weight, n_cells = _cell_weights(p)
+        size, keys = permuted_block_draws(streams, p, n_cells, n)  # n places: as below
+        return permuted_block_arms(
+            e.rand_day, e.randomized, e.randomized_first, e.stratum, e.male,
+            stratum_weight, male_weight, n_cells, size, keys,
+            (p.control.ratio, p.experimental.ratio),
+        )  # fmt: skip
     # randomization order: by day, the randomized patients only (the others, at day inf,
     # would sort after them); a stable sort keeps the column order at a tie
     rows = xp.arange(r)[:, None]

@@ -1,0 +1,178 @@
+"""Compiled (numba) kernel for stratified permuted-block randomization on the CPU.
+
+:func:`permuted_block_arms` gives the same arms, bit for bit, as the array construction of
+:func:`survtrial.trial.randomize.randomize` (kept for the GPU and as the reference) from the same
+draws: one pass per replicate instead of the sorts, ranks and scatters over (R, N) arrays.
+
+The construction, per replicate: the randomized patients, taken in the order of
+``randomized_first``, are ordered by randomization day by a stable sort (NaN last, as numpy's);
+within a cell they take the places 0, 1, ... of the cell's treatment sequence in that order.
+The sequence is the cell's blocks end to end; a block of size s orders its positions by its keys
+(a stable sort: equal keys keep position order) and its first s * ratio[0] / unit positions are
+control. A cell's order is the stable sort of its own members (a stable sort restricted to a
+subset is the subset's stable sort), so each cell is sorted on its own, and only when its days
+are out of order (in a trial they are not: a cell's patients share one delay from enrolment).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _after(a: float, b: float) -> bool:
+    """``a`` sorts after ``b`` in numpy's float order (NaN last, NaNs equal)."""
+    return a > b or (np.isnan(a) and not np.isnan(b))
+
+
+@njit(cache=True, nogil=True)
+def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
+    """Stable bottom-up merge sort of ``cols[lo:hi]`` by ``day[lo:hi]`` (both in place)."""
+    n = hi - lo
+    width = 1
+    while width < n:
+        start = lo
+        while start < hi:
+            mid = min(start + width, hi)
+            end = min(start + 2 * width, hi)
+            i, j, k = start, mid, start
+            while i < mid and j < end:
+                if _after(day[i], day[j]):  # the right one only when strictly before
+                    tmp_cols[k], tmp_day[k] = cols[j], day[j]
+                    j += 1
+                else:
+                    tmp_cols[k], tmp_day[k] = cols[i], day[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp_cols[k], tmp_day[k] = cols[i], day[i]
+                i += 1
+                k += 1
+            while j < end:
+                tmp_cols[k], tmp_day[k] = cols[j], day[j]
+                j += 1
+                k += 1
+            start = end
+        for k in range(lo, hi):
+            cols[k], day[k] = tmp_cols[k], tmp_day[k]
+        width *= 2
+
+
+@njit(cache=True, nogil=True)
+def _permuted_block_arms(
+    rand_day, randomized, first, stratum, male, stratum_weight, male_weight, n_cells,
+    size, keys, ratio_control, unit,
+):  # fmt: skip
+    r, n = randomized.shape
+    w = first.shape[1]
+    n_blocks = size.shape[2]
+    bmax = keys.shape[3]
+    arm = np.full((r, n), -1, dtype=np.int64)
+    cell = np.empty(w, dtype=np.int64)
+    start = np.empty(n_cells + 1, dtype=np.int64)
+    cols = np.empty(w + 1, dtype=np.int64)  # the randomized columns, grouped by cell
+    day = np.empty(w + 1, dtype=np.float64)  # and their days
+    day_all = np.empty(w, dtype=np.float64)
+    tmp_cols = np.empty(w, dtype=np.int64)
+    tmp_day = np.empty(w, dtype=np.float64)
+    n_ctrl_of = np.empty(bmax + 1, dtype=np.int64)  # control positions by block size
+    for s in range(n_ctrl_of.size):
+        n_ctrl_of[s] = s * ratio_control // unit
+    for i in range(r):
+        if n_cells == 1:  # one cell: the randomized patients in order (no levels to read)
+            f = 0
+            for k in range(w):
+                j = first[i, k]
+                if randomized[i, j]:
+                    cols[f] = j
+                    day[f] = rand_day[i, j]
+                    f += 1
+            start[0], start[1] = 0, f
+        else:
+            for k in range(w):
+                j = first[i, k]
+                c = stratum_weight * max(stratum[i, j], 0) + male_weight * np.int64(male[i, j])
+                if c >= n_cells:
+                    raise ValueError("a patient's cell is beyond the number of cells")
+                cell[k] = c if randomized[i, j] else -1
+                day_all[k] = rand_day[i, j]
+            # each cell's patients in order, by a branch-free pass per cell (the cell is a coin
+            # toss per patient: a branch on it, or counters per cell in memory, would stall)
+            f = 0
+            for c in range(n_cells):
+                start[c] = f
+                for k in range(w):
+                    cols[f] = first[i, k]  # kept when of the cell (so cols has w + 1 places)
+                    day[f] = day_all[k]
+                    f += np.int64(cell[k] == c)
+            start[n_cells] = f
+        for c in range(n_cells):
+            lo, hi = start[c], start[c + 1]
+            out_of_order = 0  # pairs not in order, NaN counted too (then the sort decides)
+            for k in range(lo + 1, hi):
+                out_of_order += np.int64(not day[k - 1] <= day[k])
+            if out_of_order:  # sort the cell by day (stable)
+                _merge_sort(cols, day, lo, hi, tmp_cols, tmp_day)
+            m = hi - lo  # places of the cell's sequence in use
+            offset = 0
+            b = 0
+            while offset < m:
+                if b >= n_blocks:
+                    raise ValueError("the drawn blocks do not cover the cell's patients")
+                s = size[i, c, b]
+                if s < 1 or s > bmax:
+                    raise ValueError("a drawn block size is not within 1 .. the keys per block")
+                n_ctrl = n_ctrl_of[s]
+                for pos in range(s):
+                    key = keys[i, c, b, pos]
+                    rank = 0  # the key's place in a stable sort of the block's keys
+                    for q in range(pos):
+                        if keys[i, c, b, q] <= key:
+                            rank += 1
+                    for q in range(pos + 1, s):
+                        if keys[i, c, b, q] < key:
+                            rank += 1
+                    place = offset + rank
+                    if place < m:
+                        arm[i, cols[lo + place]] = 1 if pos >= n_ctrl else 0
+                offset += s
+                b += 1
+    return arm
+
+
+def permuted_block_arms(
+    rand_day: np.ndarray,
+    randomized: np.ndarray,
+    first: np.ndarray,
+    stratum: np.ndarray,
+    male: np.ndarray,
+    stratum_weight: int,
+    male_weight: int,
+    n_cells: int,
+    size: np.ndarray,
+    keys: np.ndarray,
+    ratio: tuple[int, int],
+) -> np.ndarray:
+    """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized.
+
+    ``rand_day`` (R, N) days; ``randomized`` (R, N) bool; ``first`` (R, W) the columns in
+    randomization order before the sort by day (``Enrolment.randomized_first``: every randomized
+    column, in column order); a randomized patient's cell is ``stratum_weight * max(stratum, 0)
+    + male_weight * male``, below ``n_cells``; ``size`` (R, n_cells, B) the drawn block sizes
+    and ``keys`` (R, n_cells, B, max size) the drawn keys; ``ratio`` (control, experimental).
+    """
+    return _permuted_block_arms(
+        np.ascontiguousarray(rand_day, dtype=np.float64),
+        np.ascontiguousarray(randomized, dtype=np.bool_),
+        np.ascontiguousarray(first, dtype=np.int64),
+        np.ascontiguousarray(stratum, dtype=np.int64),
+        np.ascontiguousarray(male, dtype=np.bool_),
+        int(stratum_weight),
+        int(male_weight),
+        int(n_cells),
+        np.ascontiguousarray(size, dtype=np.int64),
+        np.ascontiguousarray(keys, dtype=np.float64),
+        int(ratio[0]),
+        int(ratio[0]) + int(ratio[1]),
+    )
