@@ -50,6 +50,7 @@ def _protocol(stratify_by, n_strata, block_sizes, ratio=(1, 1)):
         population=SimpleNamespace(strata=[f"s{i}" for i in range(n_strata)]),
         control=SimpleNamespace(ratio=ratio[0]),
         experimental=SimpleNamespace(ratio=ratio[1]),
+        accrual=SimpleNamespace(target_randomized=10**6),  # no cap below the patients
     )
 
 

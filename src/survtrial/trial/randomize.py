@@ -117,6 +117,12 @@ def minimization(
 USE_KERNEL = True  # permuted blocks on the CPU by the compiled kernel (False: the array code)
 
 
+def places_per_cell(p: Protocol, n: int) -> int:
+    """Places drawn per randomization cell: as many as a cell could ever use, the smaller of the
+    patients generated (``n``) and the accrual target (no more are randomized)."""
+    return max(1, min(n, p.accrual.target_randomized))
+
+
 def _cell_weights(p: Protocol) -> tuple[int, int, int]:
     """Cell = stratum_weight * stratum + male_weight * male (the levels of ``stratify_by``,
     the first the most significant), and the number of cells."""
@@ -149,7 +155,7 @@ def randomize(
         from survtrial.trial.randomize_kernels import permuted_block_arms
 
         stratum_weight, male_weight, n_cells = _cell_weights(p)
-        size, keys = permuted_block_draws(streams, p, n_cells, n)  # n places: as below
+        size, keys = permuted_block_draws(streams, p, n_cells, places_per_cell(p, n))
         return permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, e.stratum, e.male,
             stratum_weight, male_weight, n_cells, size, keys,
@@ -174,7 +180,7 @@ def randomize(
         for c in range(n_cells):
             in_c = (cell_o == c) & act_o
             rank_o = xp.where(in_c, xp.cumsum(in_c, axis=1) - 1, rank_o)
-        length = n  # fixed by the protocol, so that the draws do not depend on the chunk
+        length = places_per_cell(p, n)  # fixed by the protocol: the draws do not depend on data
         needed = int(rank_o.max()) + 1  # the sequences' places the patients use
         seq = permuted_block_sequences(streams, p, n_cells, length, needed)
         arm_o = seq[rows, cell_o, xp.clip(rank_o, 0, seq.shape[-1] - 1)]
