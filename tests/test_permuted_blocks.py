@@ -1,69 +1,96 @@
-"""Permuted blocks (trial/randomize.py): the places built from key ranks equal those of a stable
-argsort of each block's keys (the construction used before, kept here as the reference), ties
-included, for every number of places asked for; and each block is balanced 1:1."""
+"""Permuted blocks (trial/randomize.py): a block's arrangement is the one of the drawn rank
+among all arrangements of its control and experimental places in lexicographic order (checked
+against itertools.combinations, which enumerates them in that order), every arrangement is
+reached equally often, blocks are laid end to end, and each block is balanced."""
 
 from __future__ import annotations
+
+from itertools import combinations
+from math import comb
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from survtrial.protocol import load_builtin
-from survtrial.trial.randomize import permuted_block_sequences
+from survtrial.trial.randomize import binomials, permuted_block_draws, permuted_block_sequences
 
 
 class _Streams:
-    """Fixed draws: block sizes and keys rounded to one decimal, so that ties are common."""
+    """Seeded uniforms for the two draws (block size, arrangement)."""
 
     xp = np
 
     def __init__(self, seed: int, n: int) -> None:
-        rng = np.random.default_rng(seed)
         self.n = n
-        self._rng = rng
-
-    def integers(self, purpose, high, *shape):
-        return self._rng.integers(0, high, size=(self.n, *shape))
+        self._rng = np.random.default_rng(seed)
 
     def random(self, purpose, *shape):
-        return np.round(self._rng.random(size=(self.n, *shape)), 1)
+        return self._rng.random(size=(self.n, *shape))
 
 
-def _reference(size_idx, keys, sizes, ratio, length):
-    """The earlier construction: stable argsort of the keys (unused positions last), the
-    treatment at sorted place i that of position order[i], blocks laid end to end."""
-    r, c, _ = size_idx.shape
-    size = sizes[size_idx]
-    bmax = int(sizes.max())
-    pos = np.arange(bmax)
-    n_ctrl = size * ratio[0] // ratio.sum()
-    keys = np.where(pos < size[..., None], keys, 2.0)
-    order = np.argsort(keys, axis=-1, kind="stable")
-    arm = (order >= n_ctrl[..., None]).astype(np.int8).reshape(r, c, -1)
-    valid = (pos < size[..., None]).reshape(r, c, -1)
-    place = np.cumsum(valid, axis=-1) - 1
-    keep = valid & (place < length)
+def _protocol(block_sizes, ratio=(1, 1)):
+    return SimpleNamespace(
+        randomization=SimpleNamespace(block_sizes=block_sizes),
+        control=SimpleNamespace(ratio=ratio[0]),
+        experimental=SimpleNamespace(ratio=ratio[1]),
+    )
+
+
+def _reference(size, rank, ratio, length):
+    """Blocks end to end; block (size s, rank m): control at the places of the m-th k-subset
+    of range(s) in itertools.combinations' (lexicographic) order, k = s * ratio[0] / unit."""
+    r, c, _ = size.shape
     seq = np.zeros((r, c, length), dtype=np.int8)
-    i, cc, _ = np.nonzero(keep)
-    seq[i, cc, place[keep]] = arm[keep]
+    for i in range(r):
+        for cc in range(c):
+            place = 0
+            for s, m in zip(size[i, cc], rank[i, cc], strict=True):
+                k = s * ratio[0] // sum(ratio)
+                control = list(combinations(range(s), k))[m]
+                for pos in range(s):
+                    if place + pos < length:
+                        seq[i, cc, place + pos] = 0 if pos in control else 1
+                place += s
+                if place >= length:
+                    break
     return seq
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("needed", [None, 1, 7, 40])
-def test_places_equal_a_stable_argsort(seed, needed):
-    p = load_builtin("aall1731")  # blocks of 2, 4 or 6, 1:1
-    sizes = np.asarray(p.randomization.block_sizes)
-    ratio = np.array([p.control.ratio, p.experimental.ratio])
+@pytest.mark.parametrize(("sizes", "ratio"), [([2, 4, 6], (1, 1)), ([3, 6], (2, 1))])
+def test_arrangement_of_the_drawn_rank(seed, needed, sizes, ratio):
+    p = _protocol(sizes, ratio)
     length, n_cells, r = 60, 3, 5
     got = permuted_block_sequences(_Streams(seed, r), p, n_cells, length, needed)
-    replay = _Streams(seed, r)
-    n_blocks = length // int(sizes.min()) + 1
-    size_idx = replay.integers("block_size", len(sizes), n_cells, n_blocks)
-    keys = replay.random("block_keys", n_cells, n_blocks, int(sizes.max()))
-    want = _reference(size_idx, keys, sizes, ratio, length)
-    assert (keys[..., :1] == keys[..., 1:2]).any()  # ties are there to be broken
+    size, rank = permuted_block_draws(_Streams(seed, r), p, n_cells, length)
+    want = _reference(size, rank, ratio, length)
     places = length if needed is None else needed
     np.testing.assert_array_equal(got, want[..., :places])
+
+
+@pytest.mark.parametrize(("sizes", "ratio"), [([2, 4, 6], (1, 1)), ([3, 6], (2, 1))])
+def test_every_size_and_arrangement_equally_likely(sizes, ratio):
+    """Over 6,000 x 3 cells x 21+ blocks, each size's share and each arrangement's share within
+    a size are within 5 binomial SEs of uniform (a miscount of one arrangement would be tens of
+    SEs off)."""
+    p = _protocol(sizes, ratio)
+    size, rank = permuted_block_draws(_Streams(5, 6000), p, 3, 60)
+    n = size.size
+    for s in sizes:
+        share = (size == s).mean()
+        assert abs(share - 1 / len(sizes)) < 5 * np.sqrt(share * (1 - share) / n)
+        k = s * ratio[0] // sum(ratio)
+        counts = np.bincount(rank[size == s], minlength=comb(s, k))
+        assert counts.size == comb(s, k)  # no rank beyond the arrangements
+        expected = counts.sum() / comb(s, k)
+        assert np.abs(counts - expected).max() < 5 * np.sqrt(expected)
+
+
+def test_binomials():
+    table = binomials(6)
+    assert table[6, 3] == 20 and table[4, 2] == 6 and table[3, 4] == 0 and table[0, 0] == 1
 
 
 def test_blocks_are_balanced():

@@ -1,6 +1,6 @@
 """The compiled permuted-block kernel (trial/randomize_kernels.py) gives the arms of the array
 construction (trial/randomize.py, kept for the GPU) bit for bit: on synthetic batches with ties
-in randomization day and in block keys, 1 to 8 cells, one with no patients, block sizes [2],
+in randomization day, 1 to 8 cells, one with no patients, block sizes [2],
 [2, 4], [2, 4, 6] and [3, 6] at 2:1, patients not randomized in between, days out of column
 order and NaN; and on real enrolments of of_hr075 and aall1731. A perturbed input changes the
 arms (so these comparisons can fail)."""
@@ -24,7 +24,8 @@ FIXTURE = Path(__file__).parent / "reference" / "fixtures" / "simulate" / "of_hr
 
 
 class _Streams:
-    """Seeded draws; keys rounded to one decimal, so that ties within a block are common."""
+    """Seeded draws, rounded to one decimal (so that 0 and 1 occur: the first and the last
+    arrangement); ``flip_keys``: 1 - u (other arrangements)."""
 
     xp = np
 
@@ -121,7 +122,7 @@ def test_a_perturbed_input_changes_the_arms():
     p = _protocol(["risk_group"], 2, [2, 4, 6])
     e = _enrolment(3, 8, 120, 2, [0, 1])
     base, _ = _both(p, e, 3)
-    # other keys: other block orders
+    # other uniforms: other arrangements
     kernel, array = _both(p, e, 3, flip_keys=True)
     np.testing.assert_array_equal(kernel, array)
     assert (kernel != base).any()
@@ -138,11 +139,11 @@ def test_a_cell_beyond_the_cells_is_an_error():
     e = _enrolment(4, 3, 30, 2, [0, 1])
     stratum = np.where(e.randomized, 2, -1)  # 2 strata: cells 0 and 1 only
     size = np.full((3, 2, 16), 2)
-    keys = np.zeros((3, 2, 16, 2))
+    rank = np.zeros((3, 2, 16), dtype=np.int64)
     with pytest.raises(ValueError, match="cell"):
         permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, stratum, e.male, 1, 0, 2, size,
-            keys, (1, 1),
+            rank, (1, 1),
         )  # fmt: skip
 
 
@@ -160,4 +161,4 @@ def test_real_enrolments(name):
         np.testing.assert_array_equal(kernel, array)
         np.testing.assert_array_equal(kernel >= 0, e.randomized)
         # both drew from the same purpose streams
-        assert s_kernel._drawn == s_array._drawn and ("block_keys", None) in s_kernel._drawn
+        assert s_kernel._drawn == s_array._drawn and ("block_arrangement", None) in s_kernel._drawn

@@ -33,7 +33,7 @@ PURPOSES = {
     "risk_group": 4,
     "exclusion": 5,  # indexed by exclusion step
     "block_size": 6,
-    "block_keys": 7,
+    "block_arrangement": 7,  # permuted blocks: the rank of each block's arrangement
     "minimization_choice": 8,
     "minimization_tie": 9,
     "body_size": 10,  # indexed: 0 the shared size deviate, 1 the weight's own deviate

@@ -3,6 +3,8 @@ blocks of random sizes, or Pocock-Simon minimization (Pocock and Simon, Biometri
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 
 from survtrial.arrays import stable_argsort
@@ -11,19 +13,35 @@ from survtrial.trial._rng import BlockStreams
 from survtrial.trial.enrol import Enrolment
 
 
+def binomials(n: int) -> np.ndarray:
+    """Table C(a, b) for 0 <= a, b <= n (0 where b > a), int64."""
+    table = np.zeros((n + 1, n + 1), dtype=np.int64)
+    for a in range(n + 1):
+        for b in range(a + 1):
+            table[a, b] = comb(a, b)
+    return table
+
+
 def permuted_block_draws(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
-    """The draws of the permuted blocks of ``length`` places per cell: block sizes (R, C, B),
-    B = length // smallest size + 1 blocks per cell, and keys in [0, 1) (R, C, B, largest size)."""
+    """The draws of the permuted blocks of ``length`` places per cell, B = length // smallest
+    size + 1 blocks per cell: each block's size (R, C, B) (a uniform picks one of the
+    protocol's sizes, equally likely) and its arrangement's rank (R, C, B) (a uniform picks one
+    of the C(s, s * ratio[0] / unit) arrangements of its control and experimental places,
+    equally likely)."""
     xp = streams.xp
     sizes = np.asarray(p.randomization.block_sizes)
-    bmax = int(sizes.max())
+    ratio = (p.control.ratio, p.experimental.ratio)
     n_blocks = length // int(sizes.min()) + 1
     if len(sizes) > 1:
-        size = xp.asarray(sizes)[streams.integers("block_size", len(sizes), n_cells, n_blocks)]
+        pick = streams.random("block_size", n_cells, n_blocks) * len(sizes)
+        size = xp.asarray(sizes)[xp.minimum(pick.astype(np.int64), len(sizes) - 1)]
     else:  # one block size: nothing to draw
         size = xp.full((streams.n, n_cells, n_blocks), int(sizes[0]), dtype=np.int64)
-    keys = streams.random("block_keys", n_cells, n_blocks, bmax)  # (R, C, B, bmax)
-    return size, keys
+    binom = xp.asarray(binomials(int(sizes.max())))
+    arrangements = binom[size, size * ratio[0] // sum(ratio)]
+    u = streams.random("block_arrangement", n_cells, n_blocks)
+    rank = xp.minimum((u * arrangements).astype(np.int64), arrangements - 1)
+    return size, rank
 
 
 def permuted_block_sequences(
@@ -33,9 +51,11 @@ def permuted_block_sequences(
 
     The draws are those of ``length`` places per cell (so the streams do not depend on the
     data); only the first ``needed`` places (default ``length``) are built. A block of size s
-    puts its first s * ratio[0] / unit positions on control and orders its positions by
-    random keys (a stable sort: equal keys keep their order); position ``pos`` lands at its
-    key's rank and the block's places follow those of the blocks before it.
+    has k = s * ratio[0] / unit control places; its arrangement is the one of rank m among
+    the C(s, k) arrangements in lexicographic order (control before experimental), found place
+    by place: control at a place when m is below C(places left after it, control left - 1),
+    otherwise m drops by that count (the combinatorial number system). Blocks follow each
+    other in the cell's sequence.
     """
     xp = streams.xp
     sizes = np.asarray(p.randomization.block_sizes)
@@ -44,31 +64,27 @@ def permuted_block_sequences(
     bmax = int(sizes.max())
     n_blocks = length // int(sizes.min()) + 1
     r = streams.n
-    size, keys = permuted_block_draws(streams, p, n_cells, length)
+    size, rank = permuted_block_draws(streams, p, n_cells, length)
     places = length if needed is None else max(1, min(length, needed))
     used = min(n_blocks, -(-places // int(sizes.min())))  # blocks that cover the places
-    size, keys = size[:, :, :used], keys[:, :, :used].copy()
-    pos = xp.arange(bmax)
-    valid = pos < size[..., None]  # (R, C, B, bmax)
-    # the key's place in its block, as a stable sort gives it: the valid keys before it, a
-    # tie counting as before when its position is earlier (position-major: contiguous rows)
-    key_at = [keys[..., j].copy() for j in range(bmax)]
-    rank_at = []
-    for j in range(bmax):
-        rank = xp.zeros(size.shape, dtype=np.int8)
-        for q in range(bmax):
-            if q != j:
-                before = key_at[q] < key_at[j] if q > j else key_at[q] <= key_at[j]
-                rank += before & (q < size)
-        rank_at.append(rank)
-    place = (xp.cumsum(size, axis=-1) - size)[..., None] + xp.stack(rank_at, axis=-1)
-    n_ctrl = size * ratio[0] // unit
+    size, m = size[:, :, :used], rank[:, :, :used].copy()
+    binom = xp.asarray(binomials(bmax))
+    control_left = size * ratio[0] // unit
+    offset = xp.cumsum(size, axis=-1) - size
     seq = xp.zeros((r, n_cells, places + 1), dtype=np.int8)  # the last place: a discard
-    seq[
-        xp.arange(r)[:, None, None, None],
-        xp.arange(n_cells)[None, :, None, None],
-        xp.where(valid & (place < places), place, places),
-    ] = pos >= n_ctrl[..., None]
+    rows = xp.arange(r)[:, None, None]
+    cells = xp.arange(n_cells)[None, :, None]
+    for pos in range(bmax):
+        inside = pos < size
+        after = xp.maximum(size - pos - 1, 0)
+        with_control = xp.where(
+            inside & (control_left > 0), binom[after, xp.maximum(control_left - 1, 0)], 0
+        )
+        control = inside & (m < with_control)
+        m = xp.where(inside & ~control, m - with_control, m)
+        control_left = control_left - control
+        place = offset + pos
+        seq[rows, cells, xp.where(inside & (place < places), place, places)] = ~control
     return seq[..., :places]
 
 
@@ -155,10 +171,10 @@ def randomize(
         from survtrial.trial.randomize_kernels import permuted_block_arms
 
         stratum_weight, male_weight, n_cells = _cell_weights(p)
-        size, keys = permuted_block_draws(streams, p, n_cells, places_per_cell(p, n))
+        size, rank = permuted_block_draws(streams, p, n_cells, places_per_cell(p, n))
         return permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, e.stratum, e.male,
-            stratum_weight, male_weight, n_cells, size, keys,
+            stratum_weight, male_weight, n_cells, size, rank,
             (p.control.ratio, p.experimental.ratio),
         )  # fmt: skip
     # randomization order: by day, the randomized patients only (the others, at day inf,

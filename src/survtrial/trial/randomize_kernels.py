@@ -7,17 +7,20 @@ draws: one pass per replicate instead of the sorts, ranks and scatters over (R, 
 The construction, per replicate: the randomized patients, taken in the order of
 ``randomized_first``, are ordered by randomization day by a stable sort (NaN last, as numpy's);
 within a cell they take the places 0, 1, ... of the cell's treatment sequence in that order.
-The sequence is the cell's blocks end to end; a block of size s orders its positions by its keys
-(a stable sort: equal keys keep position order) and its first s * ratio[0] / unit positions are
-control. A cell's order is the stable sort of its own members (a stable sort restricted to a
-subset is the subset's stable sort), so each cell is sorted on its own, and only when its days
-are out of order (in a trial they are not: a cell's patients share one delay from enrolment).
+The sequence is the cell's blocks end to end; a block of size s with k = s * ratio[0] / unit
+control places is the arrangement of the drawn rank among the C(s, k) in lexicographic order
+(the combinatorial number system, as the array code). A cell's order is the stable sort of its
+own members (a stable sort restricted to a subset is the subset's stable sort), so each cell is
+sorted on its own, and only when its days are out of order (in a trial they are not: a cell's
+patients share one delay from enrolment).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from survtrial.trial.randomize import binomials
 
 
 @njit(cache=True, nogil=True)
@@ -62,12 +65,12 @@ def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
 @njit(cache=True, nogil=True)
 def _permuted_block_arms(
     rand_day, randomized, first, stratum, male, stratum_weight, male_weight, n_cells,
-    size, keys, ratio_control, unit,
+    size, rank, binom, ratio_control, unit,
 ):  # fmt: skip
     r, n = randomized.shape
     w = first.shape[1]
     n_blocks = size.shape[2]
-    bmax = keys.shape[3]
+    bmax = binom.shape[0] - 1
     arm = np.full((r, n), -1, dtype=np.int64)
     cell = np.empty(w, dtype=np.int64)
     start = np.empty(n_cells + 1, dtype=np.int64)
@@ -114,28 +117,28 @@ def _permuted_block_arms(
                 out_of_order += np.int64(not day[k - 1] <= day[k])
             if out_of_order:  # sort the cell by day (stable)
                 _merge_sort(cols, day, lo, hi, tmp_cols, tmp_day)
-            m = hi - lo  # places of the cell's sequence in use
+            m_cell = hi - lo  # places of the cell's sequence in use
             offset = 0
             b = 0
-            while offset < m:
+            while offset < m_cell:
                 if b >= n_blocks:
                     raise ValueError("the drawn blocks do not cover the cell's patients")
                 s = size[i, c, b]
                 if s < 1 or s > bmax:
-                    raise ValueError("a drawn block size is not within 1 .. the keys per block")
-                n_ctrl = n_ctrl_of[s]
+                    raise ValueError("a drawn block size is not within 1 .. the largest size")
+                control_left = n_ctrl_of[s]
+                m = rank[i, c, b]  # the arrangement: lexicographic rank, control first
                 for pos in range(s):
-                    key = keys[i, c, b, pos]
-                    rank = 0  # the key's place in a stable sort of the block's keys
-                    for q in range(pos):
-                        if keys[i, c, b, q] <= key:
-                            rank += 1
-                    for q in range(pos + 1, s):
-                        if keys[i, c, b, q] < key:
-                            rank += 1
-                    place = offset + rank
-                    if place < m:
-                        arm[i, cols[lo + place]] = 1 if pos >= n_ctrl else 0
+                    with_control = binom[s - pos - 1, control_left - 1] if control_left > 0 else 0
+                    if m < with_control:
+                        control_left -= 1
+                        treatment = 0
+                    else:
+                        m -= with_control
+                        treatment = 1
+                    place = offset + pos
+                    if place < m_cell:
+                        arm[i, cols[lo + place]] = treatment
                 offset += s
                 b += 1
     return arm
@@ -151,7 +154,7 @@ def permuted_block_arms(
     male_weight: int,
     n_cells: int,
     size: np.ndarray,
-    keys: np.ndarray,
+    rank: np.ndarray,
     ratio: tuple[int, int],
 ) -> np.ndarray:
     """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized.
@@ -160,7 +163,9 @@ def permuted_block_arms(
     randomization order before the sort by day (``Enrolment.randomized_first``: every randomized
     column, in column order); a randomized patient's cell is ``stratum_weight * max(stratum, 0)
     + male_weight * male``, below ``n_cells``; ``size`` (R, n_cells, B) the drawn block sizes
-    and ``keys`` (R, n_cells, B, max size) the drawn keys; ``ratio`` (control, experimental).
+    and ``rank`` (R, n_cells, B) the drawn arrangements' ranks
+    (:func:`survtrial.trial.randomize.permuted_block_draws`); ``ratio`` (control,
+    experimental).
     """
     return _permuted_block_arms(
         np.ascontiguousarray(rand_day, dtype=np.float64),
@@ -172,7 +177,8 @@ def permuted_block_arms(
         int(male_weight),
         int(n_cells),
         np.ascontiguousarray(size, dtype=np.int64),
-        np.ascontiguousarray(keys, dtype=np.float64),
+        np.ascontiguousarray(rank, dtype=np.int64),
+        binomials(int(size.max(initial=1))),
         int(ratio[0]),
         int(ratio[0]) + int(ratio[1]),
     )
