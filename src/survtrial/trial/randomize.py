@@ -22,26 +22,37 @@ def binomials(n: int) -> np.ndarray:
     return table
 
 
-def permuted_block_draws(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
+def permuted_block_uniforms(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
     """The draws of the permuted blocks of ``length`` places per cell, B = length // smallest
-    size + 1 blocks per cell: each block's size (R, C, B) (a uniform picks one of the
-    protocol's sizes, equally likely) and its arrangement's rank (R, C, B) (a uniform picks one
-    of the C(s, s * ratio[0] / unit) arrangements of its control and experimental places,
-    equally likely)."""
-    xp = streams.xp
+    size + 1 blocks per cell: a uniform (R, C, B) for each block's size (None with one size)
+    and one for its arrangement (:func:`block_sizes_and_ranks`)."""
+    sizes = p.randomization.block_sizes
+    n_blocks = length // min(sizes) + 1
+    size_u = streams.random("block_size", n_cells, n_blocks) if len(sizes) > 1 else None
+    return size_u, streams.random("block_arrangement", n_cells, n_blocks)
+
+
+def block_sizes_and_ranks(xp, size_u, arrangement_u, p: Protocol):
+    """Each block's size (R, C, B), one of the protocol's sizes with equal chances (the one at
+    floor(u * number of sizes)), and its arrangement's rank, one of the C(s, k) arrangements of
+    its k = s * ratio[0] / unit control places with equal chances (floor(u * C(s, k)))."""
     sizes = np.asarray(p.randomization.block_sizes)
     ratio = (p.control.ratio, p.experimental.ratio)
-    n_blocks = length // int(sizes.min()) + 1
-    if len(sizes) > 1:
-        pick = streams.random("block_size", n_cells, n_blocks) * len(sizes)
-        size = xp.asarray(sizes)[xp.minimum(pick.astype(np.int64), len(sizes) - 1)]
-    else:  # one block size: nothing to draw
-        size = xp.full((streams.n, n_cells, n_blocks), int(sizes[0]), dtype=np.int64)
+    if size_u is None:
+        size = xp.full(arrangement_u.shape, int(sizes[0]), dtype=np.int64)
+    else:
+        pick = (size_u * len(sizes)).astype(np.int64)
+        size = xp.asarray(sizes)[xp.minimum(pick, len(sizes) - 1)]
     binom = xp.asarray(binomials(int(sizes.max())))
     arrangements = binom[size, size * ratio[0] // sum(ratio)]
-    u = streams.random("block_arrangement", n_cells, n_blocks)
-    rank = xp.minimum((u * arrangements).astype(np.int64), arrangements - 1)
+    rank = xp.minimum((arrangement_u * arrangements).astype(np.int64), arrangements - 1)
     return size, rank
+
+
+def permuted_block_draws(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
+    """Block sizes and arrangement ranks (R, C, B) of :func:`permuted_block_uniforms`."""
+    size_u, arrangement_u = permuted_block_uniforms(streams, p, n_cells, length)
+    return block_sizes_and_ranks(streams.xp, size_u, arrangement_u, p)
 
 
 def permuted_block_sequences(
@@ -171,10 +182,13 @@ def randomize(
         from survtrial.trial.randomize_kernels import permuted_block_arms
 
         stratum_weight, male_weight, n_cells = _cell_weights(p)
-        size, rank = permuted_block_draws(streams, p, n_cells, places_per_cell(p, n))
+        size_u, arrangement_u = permuted_block_uniforms(
+            streams, p, n_cells, places_per_cell(p, n)
+        )
         return permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, e.stratum, e.male,
-            stratum_weight, male_weight, n_cells, size, rank,
+            stratum_weight, male_weight, n_cells, p.randomization.block_sizes, size_u,
+            arrangement_u,
             (p.control.ratio, p.experimental.ratio),
         )  # fmt: skip
     # randomization order: by day, the randomized patients only (the others, at day inf,

@@ -65,11 +65,12 @@ def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
 @njit(cache=True, nogil=True)
 def _permuted_block_arms(
     rand_day, randomized, first, stratum, male, stratum_weight, male_weight, n_cells,
-    size, rank, binom, ratio_control, unit,
+    sizes, size_u, arrangement_u, binom, ratio_control, unit,
 ):  # fmt: skip
     r, n = randomized.shape
     w = first.shape[1]
-    n_blocks = size.shape[2]
+    n_blocks = arrangement_u.shape[2]
+    n_sizes = sizes.shape[0]
     bmax = binom.shape[0] - 1
     arm = np.full((r, n), -1, dtype=np.int64)
     cell = np.empty(w, dtype=np.int64)
@@ -123,11 +124,16 @@ def _permuted_block_arms(
             while offset < m_cell:
                 if b >= n_blocks:
                     raise ValueError("the drawn blocks do not cover the cell's patients")
-                s = size[i, c, b]
+                if n_sizes > 1:  # as block_sizes_and_ranks: floor(u * sizes), then C(s, k)
+                    s = sizes[min(np.int64(size_u[i, c, b] * n_sizes), n_sizes - 1)]
+                else:
+                    s = sizes[0]
                 if s < 1 or s > bmax:
                     raise ValueError("a drawn block size is not within 1 .. the largest size")
                 control_left = n_ctrl_of[s]
-                m = rank[i, c, b]  # the arrangement: lexicographic rank, control first
+                arrangements = binom[s, control_left]
+                # the arrangement: its lexicographic rank, control first
+                m = min(np.int64(arrangement_u[i, c, b] * arrangements), arrangements - 1)
                 for pos in range(s):
                     with_control = binom[s - pos - 1, control_left - 1] if control_left > 0 else 0
                     if m < with_control:
@@ -153,8 +159,9 @@ def permuted_block_arms(
     stratum_weight: int,
     male_weight: int,
     n_cells: int,
-    size: np.ndarray,
-    rank: np.ndarray,
+    sizes,
+    size_u: np.ndarray | None,
+    arrangement_u: np.ndarray,
     ratio: tuple[int, int],
 ) -> np.ndarray:
     """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized.
@@ -162,11 +169,15 @@ def permuted_block_arms(
     ``rand_day`` (R, N) days; ``randomized`` (R, N) bool; ``first`` (R, W) the columns in
     randomization order before the sort by day (``Enrolment.randomized_first``: every randomized
     column, in column order); a randomized patient's cell is ``stratum_weight * max(stratum, 0)
-    + male_weight * male``, below ``n_cells``; ``size`` (R, n_cells, B) the drawn block sizes
-    and ``rank`` (R, n_cells, B) the drawn arrangements' ranks
-    (:func:`survtrial.trial.randomize.permuted_block_draws`); ``ratio`` (control,
-    experimental).
+    + male_weight * male``, below ``n_cells``; ``sizes`` the protocol's block sizes;
+    ``size_u`` (None with one size) and ``arrangement_u`` (R, n_cells, B) the blocks' uniforms
+    (:func:`survtrial.trial.randomize.permuted_block_uniforms`), turned into sizes and ranks as
+    :func:`survtrial.trial.randomize.block_sizes_and_ranks` does, for the blocks in use only;
+    ``ratio`` (control, experimental).
     """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if size_u is None:
+        size_u = np.zeros((1, 1, 1))
     return _permuted_block_arms(
         np.ascontiguousarray(rand_day, dtype=np.float64),
         np.ascontiguousarray(randomized, dtype=np.bool_),
@@ -176,9 +187,10 @@ def permuted_block_arms(
         int(stratum_weight),
         int(male_weight),
         int(n_cells),
-        np.ascontiguousarray(size, dtype=np.int64),
-        np.ascontiguousarray(rank, dtype=np.int64),
-        binomials(int(size.max(initial=1))),
+        sizes,
+        np.ascontiguousarray(size_u, dtype=np.float64),
+        np.ascontiguousarray(arrangement_u, dtype=np.float64),
+        binomials(int(sizes.max())),
         int(ratio[0]),
         int(ratio[0]) + int(ratio[1]),
     )
