@@ -83,30 +83,32 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
 
 
 @numba.njit(cache=True, nogil=True)
-def _outcomes(e, cure_u, arm, stratum, randomized, n_strata, starts, rates, cum, cure, is_death,
-              post, post_e, lf, lf_e):  # fmt: skip  # pragma: no cover
-    n_ev, r, n = e.shape
+def _outcomes(e, cure_u, arm, stratum, randomized, order, n_strata, starts, rates, cum, cure,
+              is_death, post, post_e, lf, lf_e):  # fmt: skip  # pragma: no cover
+    n_ev = e.shape[0]
+    r, n = arm.shape
     n_int = starts.shape[0]
     event_time = np.full((r, n), np.inf)
     event_type = np.full((r, n), -1, dtype=np.int64)
     death_time = np.full((r, n), np.inf)
     ltfu = np.full((r, n), np.inf)
     for i in range(r):
-        for j in range(n):
+        for pos in range(order.shape[1]):  # the k-th randomized takes the k-th draws
+            j = order[i, pos]
             if not randomized[i, j]:
-                continue
+                break  # the randomized come first
             g = max(arm[i, j], 0) * n_strata + max(stratum[i, j], 0)  # arm x stratum
             best = np.inf
             best_k = 0
             for k in range(n_ev):
-                x = e[k, i, j]
+                x = e[k, i, pos]
                 m = 0  # the interval: how many later starts x has reached
                 for q in range(1, n_int):
                     if x >= cum[k, g, q]:
                         m += 1
                 rate = rates[k, g, m]
                 t = starts[m] + (x - cum[k, g, m]) / rate if rate > 0 else np.inf
-                if cure[k, g] > 0 and cure_u[k, i, j] < cure[k, g]:
+                if cure[k, g] > 0 and cure_u[k, i, pos] < cure[k, g]:
                     t = np.inf
                 if t < best:  # the first smallest, as argmin
                     best = t
@@ -118,22 +120,24 @@ def _outcomes(e, cure_u, arm, stratum, randomized, n_strata, starts, rates, cum,
                 if is_death[best_k]:
                     death_time[i, j] = t_ev
                 else:
-                    after = np.ceil(post_e[i, j] / post) if post > 0 else np.inf
+                    after = np.ceil(post_e[i, pos] / post) if post > 0 else np.inf
                     death_time[i, j] = t_ev + max(after, 1.0)
-            ltfu[i, j] = max(np.ceil(lf_e[i, j] / lf), 1.0) if lf > 0 else np.inf
+            ltfu[i, j] = max(np.ceil(lf_e[i, pos] / lf), 1.0) if lf > 0 else np.inf
     return event_time, event_type, death_time, ltfu
 
 
-def outcomes_by_patient(e, cure_u, arm, stratum, randomized, starts, rates, cum, cure, is_death,
-                        post, post_e, lf, lf_e):  # fmt: skip
+def outcomes_by_patient(e, cure_u, arm, stratum, randomized, order, starts, rates, cum, cure,
+                        is_death, post, post_e, lf, lf_e):  # fmt: skip
     """First event (time in whole days, at least 1, and cause), death and loss to follow-up of
     each randomized patient, as :func:`survtrial.trial.outcomes.outcomes` computes them.
 
-    ``e`` (K, R, N) unit exponentials per cause; ``rates`` and ``cum`` (K, G, J) the hazard and
-    the cumulative hazard at each interval start per cause and arm x stratum group
-    (G = 2 x strata); ``cure`` (K, G) cure fractions, ``cure_u`` (K, R, N) their uniforms (read
-    only where a fraction is positive); ``post``, ``lf`` hazards per day of death after a
-    non-fatal first event and of loss to follow-up, with their unit exponentials.
+    ``order`` (R, W) the columns of the randomized patients first (in enrolment order): the
+    k-th of them takes the k-th draws; ``e`` (K, R, >= W) unit exponentials per cause;
+    ``rates`` and ``cum`` (K, G, J) the hazard and the cumulative hazard at each interval start
+    per cause and arm x stratum group (G = 2 x strata); ``cure`` (K, G) cure fractions,
+    ``cure_u`` (K, R, >= W) their uniforms (read only where a fraction is positive); ``post``,
+    ``lf`` hazards per day of death after a non-fatal first event and of loss to follow-up,
+    with their unit exponentials.
     """
     dummy = np.zeros((1, 1))
     return _outcomes(
@@ -142,6 +146,7 @@ def outcomes_by_patient(e, cure_u, arm, stratum, randomized, starts, rates, cum,
         np.ascontiguousarray(arm, dtype=np.int64),
         np.ascontiguousarray(stratum, dtype=np.int64),
         np.ascontiguousarray(randomized, dtype=np.bool_),
+        np.ascontiguousarray(order, dtype=np.int64),
         int(rates.shape[1] // 2),
         np.ascontiguousarray(starts, dtype=np.float64),
         np.ascontiguousarray(rates, dtype=np.float64),

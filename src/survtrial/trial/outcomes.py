@@ -101,33 +101,42 @@ def outcomes(
     randomized_first=None,
 ) -> Outcomes:
     """Each patient's first event, death and loss to follow-up; ``randomized_first``: the
-    enrolment's (R, W) columns of the randomized patients (computed when not given)."""
+    enrolment's (R, W) columns of the randomized patients (computed when not given).
+
+    The draws are indexed by randomization number: the k-th randomized patient of a replicate
+    (in enrolment order) takes the k-th number of each outcome stream, which has as many
+    numbers per replicate as the accrual target (no replicate randomizes more). So the
+    outcomes do not depend on how many patients were screened and not randomized.
+    """
     r, n = arm.shape
     xp = streams.xp
     h, cure = hazard_tensor(p)
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
-    if xp is np and _compiled():
-        return _outcomes_compiled(p, streams, arm, stratum, randomized, h, cure, starts)
-    # computed for the randomized patients only (each replicate's, first); the draws are
-    # made for everyone (a replicate's draws never depend on its data)
     order = true_first(randomized) if randomized_first is None else randomized_first
+    places = outcome_places(p, order)
+    if xp is np and _compiled():
+        return _outcomes_compiled(p, streams, arm, stratum, randomized, order, places, h, cure,
+                                  starts)  # fmt: skip
+    # computed for the randomized patients only (each replicate's, first)
     flat = xp.arange(r)[:, None] * n + order  # positions in the flattened (R, N) arrays
-    everyone = order.shape[1] == n and bool(randomized.all())  # then nothing to gather
+    width = order.shape[1]
 
     def take(a):
-        return a if everyone else xp.take(a, flat)
+        return xp.take(a, flat)
 
-    width = order.shape[1]
+    def draw(name, kind, index=None):  # the numbers of the randomized, in order
+        return getattr(streams, kind)(name, places, index=index)[:, :width]
+
     rand = take(randomized)
     n_strata = h.shape[1]
     group = take(xp.maximum(arm, 0) * n_strata + xp.maximum(stratum, 0))  # arm x stratum
     n_ev = h.shape[2]
     latent = xp.empty((n_ev, r, width))
     for k in range(n_ev):
-        e = take(streams.exponential("event", n, index=k))
+        e = draw("event", "exponential", k)
         t = piecewise_inverse_by_group(e, starts, h[:, :, k].reshape(-1, h.shape[3]), group)
         if cure[:, :, k].any():  # a cure fraction: its own stream, drawn only then
-            u = take(streams.random("cure", n, index=k))
+            u = draw("cure", "random", k)
             t = xp.where(u < xp.asarray(cure[:, :, k].reshape(-1))[group], np.inf, t)
         latent[k] = t
     event_type = xp.argmin(latent, axis=0)
@@ -139,7 +148,7 @@ def outcomes(
     is_death = xp.asarray([e.death for e in p.outcomes.event_types])
     post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
     if post > 0:
-        after = xp.ceil(take(streams.exponential("death_after_event", n)) / post)
+        after = xp.ceil(draw("death_after_event", "exponential") / post)
     else:
         after = xp.full((r, width), np.inf)
     has = event_type >= 0
@@ -150,14 +159,12 @@ def outcomes(
     )
     lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
     if lf > 0:
-        ltfu = xp.ceil(take(streams.exponential("loss_to_follow_up", n)) / lf)
+        ltfu = xp.ceil(draw("loss_to_follow_up", "exponential") / lf)
     else:
         ltfu = xp.full((r, width), np.inf)
     ltfu = xp.where(rand, xp.maximum(ltfu, 1.0), np.inf)
 
     def back(values, fill):  # to (R, N): the not randomized never have an event
-        if everyone:
-            return values
         out = xp.full((r, n), fill, dtype=values.dtype)
         xp.put(out, flat, values)
         return out
@@ -167,11 +174,16 @@ def outcomes(
     return Outcomes(event_time, event_type, death_time, ltfu)
 
 
-def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomized, h, cure,
-                       starts) -> Outcomes:  # fmt: skip
+def outcome_places(p: Protocol, order) -> int:
+    """Numbers per replicate in each outcome stream: the accrual target (at least the width of
+    the randomized-first order, which never exceeds it)."""
+    return max(p.accrual.target_randomized, order.shape[1], 1)
+
+
+def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomized, order,
+                       n, h, cure, starts) -> Outcomes:  # fmt: skip
     """:func:`outcomes` by the compiled kernel (CPU): the same draws and arithmetic, one pass
-    over the patients, nothing gathered."""
-    n = arm.shape[1]
+    over the randomized patients, nothing gathered."""
     n_ev, n_int = h.shape[2], h.shape[3]
     rates = np.stack([h[:, :, k].reshape(-1, n_int) for k in range(n_ev)])  # (K, G, J)
     cum = np.stack([cumulative_at_starts(starts, rates[k]) for k in range(n_ev)])
@@ -180,7 +192,7 @@ def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomi
     cure_g = np.stack([cure[:, :, k].reshape(-1) for k in range(n_ev)])  # (K, G)
     cure_u = None
     if cure.any():
-        cure_u = np.ones((n_ev, *arm.shape))
+        cure_u = np.ones((n_ev, arm.shape[0], n))
         for k in range(n_ev):
             if cure[:, :, k].any():
                 cure_u[k] = streams.random("cure", n, index=k)
@@ -193,7 +205,7 @@ def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomi
 
     return Outcomes(
         *kernels.outcomes_by_patient(
-            e, cure_u, arm, stratum, randomized, starts, rates, cum, cure_g, is_death, post,
-            post_e, lf, lf_e,
+            e, cure_u, arm, stratum, randomized, order, starts, rates, cum, cure_g, is_death,
+            post, post_e, lf, lf_e,
         )
     )
