@@ -197,31 +197,24 @@ def _event_calendar_days(b: TrialBatch):
     return xp.sort(xp.where(ok, b.rand_day + b.event_time, np.inf), axis=1)
 
 
-def monitor(b: TrialBatch) -> MonitoringResult:
-    """The looks of ``b``'s trials, on the device where their arrays are (numpy or CuPy);
-    the bounds are computed on the host, once per distinct information path."""
-    p = b.protocol
-    m = p.monitoring
+# the compiled look kernels (survtrial.stats.batch_kernels) on the CPU; False: numpy's path
+# there too (the tests compare the two bit for bit)
+USE_KERNELS = True
+
+
+def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
+    """(look_day, events, z), each (R, L), on the device where ``b``'s arrays are: per look the
+    data cut (:func:`endpoint_at`) and the stratified log-rank of :mod:`survtrial.stats.batch`."""
+    m = b.protocol.monitoring
     xp = namespace(b.randomized)
     r, n_patients = b.shape
-    latest = float(b.days(m.latest_final_date))
-    day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
     b = _randomized_first(b)
-    n_strata = len(p.population.strata)
     arm = xp.maximum(b.arm, 0)
     cal = None
     n_looks = len(m.looks)
     look_day = xp.zeros((r, n_looks))
     events = xp.zeros((r, n_looks))
-    info = xp.zeros((r, n_looks))
     z = xp.full((r, n_looks), np.nan)
-    bound = xp.full((r, n_looks), np.nan)
-    fbound = xp.full((r, n_looks), np.nan)
-    active = xp.ones(r, dtype=bool)
-    stop = xp.full(r, n_looks - 1)
-    early = xp.zeros(r, dtype=bool)
-    futile = xp.zeros(r, dtype=bool)
-    rejected = xp.zeros(r, dtype=bool)
     prev = xp.zeros(r)
     for k, look in enumerate(m.looks):
         if look.date is not None:
@@ -243,6 +236,72 @@ def monitor(b: TrialBatch) -> MonitoringResult:
             z_k = bs.logrank_z(runs)[0]
         z[:, k] = z_k
         events[:, k] = event.sum(axis=1)
+    return look_day, events, z
+
+
+def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
+    """:func:`_looks_by_arrays` on the CPU by the compiled kernels, bit for bit: the days of
+    the looks' events by selection, then every look's cut and log-rank in one pass per
+    replicate over the raw columns (no gather of the randomized patients, no sort). ``None``
+    where a kernel declines (times that are not whole days, a huge day grid)."""
+    from survtrial.stats import batch_kernels as bk
+
+    m = b.protocol.monitoring
+    r, n_patients = b.shape
+    by_events = [k for k, lk in enumerate(m.looks) if lk.date is None]
+    nth = [min(m.looks[k].events, n_patients) - 1 for k in by_events]
+    if any(e < 0 for e in nth):
+        return None
+    cal = bk.kth_event_days(b.rand_day, b.event_time, b.ltfu_time, b.stratum, nth)
+    look_day = np.zeros((r, len(m.looks)))
+    prev = np.zeros(r)
+    for k, look in enumerate(m.looks):
+        if look.date is not None:
+            day = np.full(r, day_of[k])
+        else:
+            day = np.minimum(cal[:, by_events.index(k)], latest)
+        day = np.maximum(day, prev)
+        prev = day
+        look_day[:, k] = day
+    out = bk.look_logrank(
+        b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm, look_day, n_strata
+    )
+    if out is None:
+        return None
+    z, n_events = out
+    return look_day, n_events.astype(float), z
+
+
+def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
+    """The looks of ``b``'s trials, on the device where their arrays are (numpy or CuPy);
+    the bounds are computed on the host, once per distinct information path.
+
+    On the CPU the looks' days, events and z come from the compiled kernels
+    (:func:`_looks_by_kernels`) unless ``kernels`` is False (default: :data:`USE_KERNELS`);
+    the results are the same bit for bit."""
+    p = b.protocol
+    m = p.monitoring
+    xp = namespace(b.randomized)
+    r, _n_patients = b.shape
+    latest = float(b.days(m.latest_final_date))
+    day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
+    n_strata = len(p.population.strata)
+    looks = None
+    if xp is np and (USE_KERNELS if kernels is None else kernels):
+        looks = _looks_by_kernels(b, n_strata, latest, day_of)
+    if looks is None:
+        looks = _looks_by_arrays(b, n_strata, latest, day_of)
+    look_day, events, z = looks
+    n_looks = len(m.looks)
+    info = xp.zeros((r, n_looks))
+    bound = xp.full((r, n_looks), np.nan)
+    fbound = xp.full((r, n_looks), np.nan)
+    active = xp.ones(r, dtype=bool)
+    stop = xp.full(r, n_looks - 1)
+    early = xp.zeros(r, dtype=bool)
+    futile = xp.zeros(r, dtype=bool)
+    rejected = xp.zeros(r, dtype=bool)
+    for k in range(n_looks):
         info[:, k] = events[:, k] / m.planned_events
         last = k == n_looks - 1
         # the bounds depend only on the observed information path: one computation per

@@ -1,0 +1,264 @@
+"""Compiled (numba) kernels for the interim looks of simulated trials, on the CPU.
+
+One pass per replicate over the raw columns of a batch, (R, N) arrays: a patient is randomized
+when ``stratum >= 0`` (``rand_day`` is then finite); ``event_time`` and ``ltfu_time`` are days
+from randomization; ``arm`` is 0/1. The kernels fuse :func:`survtrial.trial.cut.endpoint_at`
+(the data at a calendar cut) with :func:`survtrial.stats.batch.logrank_z_by_day` (the
+stratified log-rank counted by day) and replace the full sort per row that finds the day of the
+k-th event. Every number equals the numpy code's bit for bit: the same formulas in the same
+order, each stratum's sums day by day in time order (a day without events adds exactly 0 there,
+so it is skipped here); the strata are added in numpy by :func:`survtrial.arrays.row_sum`.
+Compiled on first use and cached in ``__pycache__`` (``cache=True``); single-threaded and
+``nogil`` (the simulation's workers are processes).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from survtrial.arrays import row_sum
+
+# the day grid counted per replicate, stratum and look: past this many cells the kernel
+# declines (the numpy code sorts instead)
+MAX_GRID = 1 << 22
+
+
+@numba.njit(cache=True, nogil=True)
+def _look_sums(rand_day, event_time, ltfu_time, stratum, arm, cut, n_strata, max_grid):
+    """Per look l, replicate r, stratum k: O - E and V of arm 1 (each stratum's sum over its
+    days in time order) and the events per (r, l); ``ok`` False where a time is not a whole
+    day >= 0, a stratum is out of range or the day grid is over ``max_grid`` cells."""
+    r_n, n = stratum.shape
+    n_looks = cut.shape[1]
+    o_e = np.zeros((n_looks, r_n, n_strata))
+    var = np.zeros((n_looks, r_n, n_strata))
+    n_events = np.zeros((r_n, n_looks), dtype=np.int64)
+    rd = np.empty(n + 1)
+    et = np.empty(n + 1)
+    lt = np.empty(n + 1)
+    st = np.empty(n + 1, dtype=np.int64)
+    am = np.empty(n + 1, dtype=np.int64)
+    grid = np.zeros(0, dtype=np.int32)
+    total = np.zeros((n_strata, 2), dtype=np.int64)
+    first_day = np.empty(n_strata)
+    span = np.empty(n_strata, dtype=np.int64)
+    offset = np.empty(n_strata, dtype=np.int64)
+    for r in range(r_n):
+        m = 0  # the replicate's randomized patients, in their order (written, kept if so)
+        for i in range(n):
+            s = stratum[r, i]
+            rd[m] = rand_day[r, i]
+            et[m] = event_time[r, i]
+            lt[m] = ltfu_time[r, i]
+            st[m] = s
+            am[m] = arm[r, i] > 0
+            m += s >= 0
+        first_day[:] = np.inf
+        for j in range(m):
+            if st[j] >= n_strata:
+                return o_e, var, n_events, False
+            first_day[st[j]] = min(first_day[st[j]], rd[j])
+        for look in range(n_looks):
+            c = cut[r, look]
+            # a stratum's times are at most the cut less its first randomization: its days
+            cells = 0
+            for k in range(n_strata):
+                offset[k] = cells
+                span[k] = 0
+                if first_day[k] <= c:
+                    if c - first_day[k] >= max_grid:
+                        return o_e, var, n_events, False
+                    span[k] = np.int64(c - first_day[k]) + 1
+                cells += span[k] * 4
+            if cells > max_grid:
+                return o_e, var, n_events, False
+            if grid.shape[0] < cells:
+                grid = np.zeros(max(cells, 2 * grid.shape[0]), dtype=np.int32)
+            else:
+                grid[:cells] = 0
+            total[:, :] = 0
+            events = 0
+            # per (stratum, day): exits of arm 0, of arm 1, events of arm 0, of arm 1
+            for j in range(m):
+                if not rd[j] <= c:  # randomized after the cut: not in the data
+                    continue
+                censor = c - rd[j]  # endpoint_at: the cut, or loss to follow-up if earlier
+                censor = lt[j] if lt[j] < censor else censor
+                ev = et[j] <= censor
+                t = et[j] if ev else censor
+                if not (t >= 0.0 and t == np.floor(t)):
+                    return o_e, var, n_events, False
+                k = st[j]
+                cell = offset[k] + np.int64(t) * 4 + am[j]
+                grid[cell] += 1
+                grid[cell + 2] += ev
+                events += ev
+                total[k, am[j]] += 1
+            n_events[r, look] = events
+            for k in range(n_strata):
+                n0 = total[k, 0]  # still followed on the day: all less the earlier exits
+                n1i = total[k, 1]
+                acc_oe = 0.0
+                acc_v = 0.0
+                for cell in range(offset[k], offset[k] + span[k] * 4, 4):
+                    if n0 + n1i == 0:
+                        break
+                    d0 = grid[cell + 2]
+                    d1i = grid[cell + 3]
+                    if d0 + d1i > 0:
+                        nf = float(n0 + n1i)
+                        n1 = float(n1i)
+                        df = float(d0 + d1i)
+                        e1 = df * n1 / nf
+                        acc_oe += float(d1i) - e1
+                        if nf > 1:
+                            acc_v += df * (nf - df) / (nf - 1) * (n1 / nf) * (1 - n1 / nf)
+                    n0 -= grid[cell]
+                    n1i -= grid[cell + 1]
+                o_e[look, r, k] = acc_oe
+                var[look, r, k] = acc_v
+    return o_e, var, n_events, True
+
+
+def look_logrank(rand_day, event_time, ltfu_time, stratum, arm, cut_day, n_strata: int):
+    """Stratified two-arm log-rank of arm 1 at each calendar cut, from the raw columns.
+
+    ``cut_day``: (R,) or (R, L) calendar days. Returns ``(z, events)`` of shape (R,) or (R, L)
+    (as ``cut_day``), or ``None`` where the kernel declines (a time that is not a whole day, a
+    day grid over :data:`MAX_GRID` cells): the caller then uses numpy's path. Equal bit for
+    bit to :func:`survtrial.trial.cut.endpoint_at` followed by
+    :func:`survtrial.stats.batch.logrank_z_by_day` (or ``logrank_z`` of ``build_runs``) with
+    key ``stratum`` where in the data: ``z = sum_k (O - E)_k / sqrt(sum_k V_k)`` with, per
+    day, ``E1 = d n1 / n`` and ``V = d (n - d) / (n - 1) (n1 / n) (1 - n1 / n)`` (the
+    hypergeometric variance; R's ``survdiff``); NaN where V is 0. ``events``: int64.
+    """
+    cut = np.asarray(cut_day, dtype=float)
+    one = cut.ndim == 1
+    cut2 = np.ascontiguousarray(cut.reshape(cut.shape[0], -1))
+    o_e, var, n_events, ok = _look_sums(
+        rand_day, event_time, ltfu_time, stratum, arm, cut2, int(n_strata), MAX_GRID
+    )
+    if not ok:
+        return None
+    z = np.empty(cut2.shape)
+    for look in range(cut2.shape[1]):
+        oe_k, var_k = row_sum(o_e[look]), row_sum(var[look])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z[:, look] = np.where(var_k > 0, oe_k / np.sqrt(var_k), np.nan)
+    return (z[:, 0], n_events[:, 0]) if one else (z, n_events)
+
+
+@numba.njit(cache=True, nogil=True)
+def _select(a, lo, hi, k):
+    """Put the k-th smallest of a[lo:hi] at a[k], the smaller before it and the larger after
+    (Hoare's selection, median-of-three pivot)."""
+    while hi - lo > 1:
+        mid = (lo + hi - 1) // 2
+        x, y, z = a[lo], a[mid], a[hi - 1]
+        if x > y:
+            x, y = y, x
+        if y > z:
+            y = z
+        pivot = y if y > x else x
+        i = lo
+        j = hi - 1
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j + 1
+        elif k >= i:
+            lo = i
+        else:
+            return
+
+
+@numba.njit(cache=True, nogil=True)
+def _kth_days(rand_day, event_time, ltfu_time, stratum, ks):
+    """Each row's event days counted per whole day (the days past ``4 m + 1024`` for m events,
+    and rows with a day that is not whole, by selection), then walked once up to each k of the
+    ascending ``ks``."""
+    r_n, n = stratum.shape
+    out = np.full((r_n, ks.shape[0]), np.inf)
+    buf = np.empty(n + 1)
+    late = np.empty(n + 1)
+    hist = np.zeros(0, dtype=np.int32)
+    for r in range(r_n):
+        m = 0
+        for i in range(n):  # the event days, written always and kept for events
+            buf[m] = rand_day[r, i] + event_time[r, i]
+            m += (stratum[r, i] >= 0) & (event_time[r, i] <= ltfu_time[r, i])
+        if m == 0 or ks[0] >= m:
+            continue
+        whole = True
+        top = 0.0
+        for j in range(m):
+            v = buf[j]
+            whole &= (v >= 0.0) & (v == np.floor(v))
+            top = max(top, v)
+        if not whole:
+            lo = 0
+            for q in range(ks.shape[0]):  # ascending: each selection leaves the larger after it
+                k = ks[q]
+                if k >= m:
+                    break
+                if k >= lo:  # else a repeat of the k before, already in place
+                    _select(buf, lo, m, k)
+                out[r, q] = buf[k]
+                lo = k + 1
+            continue
+        h = np.int64(min(top + 1.0, 4.0 * m + 1024.0))
+        if hist.shape[0] < h:
+            hist = np.zeros(max(h, 2 * hist.shape[0]), dtype=np.int32)
+        else:
+            hist[:h] = 0
+        n_late = 0
+        for j in range(m):
+            v = buf[j]
+            if v < h:
+                hist[np.int64(v)] += 1
+            else:
+                late[n_late] = v
+                n_late += 1
+        day = 0
+        below = 0  # events before ``day``
+        lo = 0
+        for q in range(ks.shape[0]):
+            k = ks[q]
+            if k >= m:
+                break
+            while day < h and below + hist[day] <= k:
+                below += hist[day]
+                day += 1
+            if day < h:
+                out[r, q] = float(day)
+                continue
+            kl = k - below  # among the late days
+            if kl >= lo:
+                _select(late, lo, n_late, kl)
+            out[r, q] = late[kl]
+            lo = kl + 1
+    return out
+
+
+def kth_event_days(rand_day, event_time, ltfu_time, stratum, ks) -> np.ndarray:
+    """Calendar day of each replicate's (k+1)-th event for each k of ``ks`` (0-based), (R, len):
+    events are randomized patients (``stratum >= 0``) with ``event_time <= ltfu_time``, on day
+    ``rand_day + event_time``; ``inf`` where a replicate has k or fewer events. The same as
+    column k of the rows sorted (``np.sort`` of the event days, ``inf`` for the others), by
+    selection instead of a sort."""
+    ks = np.asarray(ks, dtype=np.int64)
+    order = np.argsort(ks, kind="stable")
+    out = np.empty((stratum.shape[0], ks.shape[0]))
+    if ks.size:
+        if ks.min() < 0:
+            raise ValueError("kth_event_days: ks must be >= 0")
+        out[:, order] = _kth_days(rand_day, event_time, ltfu_time, stratum, ks[order])
+    return out
