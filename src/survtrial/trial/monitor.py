@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -109,24 +110,49 @@ def efficacy_bound(observed_rates: list[float], m) -> float:
     return look_bounds(observed_rates, m)[0]
 
 
+class _Spending(NamedTuple):
+    """The ``monitoring`` settings :func:`look_bounds` reads, hashable (a cache key)."""
+
+    alpha: float
+    alpha_spending: str
+    alpha_gamma: float | None
+    sided: int
+    beta: float
+    beta_spending: str | None
+    beta_gamma: float | None
+    binding_futility: bool
+
+    @classmethod
+    def of(cls, m) -> _Spending:
+        return cls(*(getattr(m, name) for name in cls._fields))
+
+
+@lru_cache(maxsize=65536)
+def _path_bounds(path: tuple[float, ...], spending: _Spending) -> tuple[float, float]:
+    return look_bounds(list(path), spending)
+
+
 def _bounds_by_path(info: np.ndarray, active: np.ndarray, m, last: bool):
     """Efficacy and futility bounds (R,) at the current look, NaN for inactive replicates:
-    one computation per distinct information path (rounded as :func:`look_bounds` rounds)."""
+    one computation per distinct information path (rounded as :func:`look_bounds` rounds),
+    remembered across calls."""
     info, active = to_host(info), to_host(active)
     r = info.shape[0]
     rates = np.round(info, 6)
     if last:
         rates[:, -1] = np.maximum(rates[:, -1], 1.0)
-    paths, inverse = np.unique(rates[active], axis=0, return_inverse=True)
-    inverse = np.ravel(inverse)
+    paths: dict[tuple[float, ...], int] = {}
+    inverse = np.array(
+        [paths.setdefault(row, len(paths)) for row in map(tuple, rates[active].tolist())],
+        dtype=np.intp,
+    )
+    spending = _Spending.of(m)
+    per_path = np.array([_path_bounds(row, spending) for row in paths]).reshape(-1, 2)
     c = np.full(r, np.nan)
     f = np.full(r, np.nan)
+    c[active] = per_path[inverse, 0]
     if m.beta_spending is not None and not last:
-        per_path = np.array([look_bounds(list(row), m) for row in paths]).reshape(-1, 2)
-        c[active] = per_path[inverse, 0]
         f[active] = per_path[inverse, 1]
-    else:
-        c[active] = np.array([efficacy_bound(list(row), m) for row in paths])[inverse]
     return c, f
 
 
@@ -240,35 +266,26 @@ def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[i
 
 
 def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
-    """:func:`_looks_by_arrays` on the CPU by the compiled kernels, bit for bit: the days of
-    the looks' events by selection, then every look's cut and log-rank in one pass per
-    replicate over the raw columns (no gather of the randomized patients, no sort). ``None``
-    where a kernel declines (times that are not whole days, a huge day grid)."""
+    """:func:`_looks_by_arrays` on the CPU by the compiled kernel
+    (:func:`survtrial.stats.batch_kernels.monitor_looks`), bit for bit: per replicate one pass
+    over the raw columns finds the looks' event days (by counting, not a sort) and every
+    look's cut and log-rank (no gather of the randomized patients, no sort). ``None`` where
+    the kernel declines (times that are not whole days, a huge day grid)."""
     from survtrial.stats import batch_kernels as bk
 
     m = b.protocol.monitoring
-    r, n_patients = b.shape
-    by_events = [k for k, lk in enumerate(m.looks) if lk.date is None]
-    nth = [min(m.looks[k].events, n_patients) - 1 for k in by_events]
-    if any(e < 0 for e in nth):
+    n_patients = b.shape[1]
+    # the look's event (0-based; past the last: never), -1 for a look at a date
+    nth = [-1 if lk.date is not None else min(lk.events, n_patients) - 1 for lk in m.looks]
+    if any(e < 0 for e, lk in zip(nth, m.looks, strict=True) if lk.date is None):
         return None
-    cal = bk.kth_event_days(b.rand_day, b.event_time, b.ltfu_time, b.stratum, nth)
-    look_day = np.zeros((r, len(m.looks)))
-    prev = np.zeros(r)
-    for k, look in enumerate(m.looks):
-        if look.date is not None:
-            day = np.full(r, day_of[k])
-        else:
-            day = np.minimum(cal[:, by_events.index(k)], latest)
-        day = np.maximum(day, prev)
-        prev = day
-        look_day[:, k] = day
-    out = bk.look_logrank(
-        b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm, look_day, n_strata
+    fixed = [day_of.get(k, np.nan) for k in range(len(m.looks))]
+    out = bk.monitor_looks(
+        b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm, nth, fixed, latest, n_strata
     )
     if out is None:
         return None
-    z, n_events = out
+    look_day, n_events, z = out
     return look_day, n_events.astype(float), z
 
 
