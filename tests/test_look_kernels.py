@@ -235,3 +235,16 @@ def test_a_changed_batch_changes_the_monitoring():
     assert not np.array_equal(a.look_day[5], c.look_day[5])
     np.testing.assert_array_equal(np.delete(a.z, 5, 0), np.delete(c.z, 5, 0))
     _equal(c, mon.monitor(moved, kernels=False))
+
+
+def test_kernels_compile_where_no_cache_directory_is_writable():
+    """numba refuses cache=True with a RuntimeError where it finds no writable cache directory
+    (a read-only install and home); the kernels then compile uncached instead of failing.
+    A function with no source file stands in for that: numba finds no locator for it."""
+    source = "def plus_one(x):\n    return x + 1\n"
+    ns: dict = {}
+    exec(compile(source, "<no file>", "exec"), ns)
+    with pytest.raises(RuntimeError, match="no locator"):
+        __import__("numba").njit(cache=True)(ns["plus_one"])
+    compiled = bk._kernel(ns["plus_one"])
+    assert compiled(2) == 3
