@@ -171,29 +171,28 @@ def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e,
         grid[cell + 2] += ev
         events += ev
     for k in range(n_strata):
-        # backwards: the numbers still followed on each day (a reverse cumulative sum), the
-        # days with events listed (written always, kept if so)
+        # backwards: the numbers still followed on each day (a reverse cumulative sum, in
+        # place of the exits), the days with events listed (written always, kept if so)
         n0 = 0
         n1i = 0
         q = 0
         for cell in range(offset[k] + (span[k] - 1) * 4, offset[k] - 1, -4):
             n0 += grid[cell]
             n1i += grid[cell + 1]
-            d0 = grid[cell + 2]
-            d1i = grid[cell + 3]
-            days[q, 0] = n0 + n1i
-            days[q, 1] = n1i
-            days[q, 2] = d0 + d1i
-            days[q, 3] = d1i
-            q += d0 + d1i > 0
+            grid[cell] = n0
+            grid[cell + 1] = n1i
+            days[q] = cell
+            q += (grid[cell + 2] + grid[cell + 3]) > 0
         acc_oe = 0.0  # then forwards, in time order: the sums of logrank_z_by_day
         acc_v = 0.0
         for i in range(q - 1, -1, -1):
-            nf = float(days[i, 0])
-            n1 = float(days[i, 1])
-            df = float(days[i, 2])
+            cell = days[i]
+            nf = float(grid[cell] + grid[cell + 1])
+            n1 = float(grid[cell + 1])
+            d1i = grid[cell + 3]
+            df = float(grid[cell + 2] + d1i)
             e1 = df * n1 / nf
-            acc_oe += float(days[i, 3]) - e1
+            acc_oe += float(d1i) - e1
             if nf > 1:
                 acc_v += df * (nf - df) / (nf - 1) * (n1 / nf) * (1 - n1 / nf)
         o_e[k] = acc_oe
@@ -223,7 +222,7 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
     late = np.empty(n + 1)
     hist = np.zeros(0, dtype=np.int32)
     grid = np.zeros(0, dtype=np.int32)
-    days = np.empty((1, 4), dtype=np.int64)
+    days = np.empty(1, dtype=np.int64)
     first_day = np.empty(n_strata)
     ks = np.sort(nth[nth >= 0])
     kth = np.empty(ks.shape[0])
@@ -273,7 +272,7 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
             return look_day, o_e, var, n_events, False
         if grid.shape[0] < cells:
             grid = np.zeros(max(cells, 2 * grid.shape[0]), dtype=np.int32)
-            days = np.empty((grid.shape[0] // 4 + 1, 4), dtype=np.int64)
+            days = np.empty(grid.shape[0] // 4 + 1, dtype=np.int64)
         for look in range(n_looks):
             events = _logrank_row(
                 look_day[r, look], rd, et, lt, st, am, m, first_day, n_strata, grid, days,
