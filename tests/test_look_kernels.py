@@ -180,10 +180,11 @@ def _batch(p, seed: int, blocks: int = 2):
 
 
 def _protocols():
-    of = FIXTURES / "simulate" / "of_hr075.toml"
+    of, dropout = (FIXTURES / "simulate" / f"{n}.toml" for n in ("of_hr075", "of_hr075_dropout"))
     futility = {"monitoring.beta_spending": "OF", "monitoring.binding_futility": True}
     return {
         "of_hr075": parse_protocol(of.read_text(), str(of)),
+        "dropout": parse_protocol(dropout.read_text(), str(dropout)),  # loss to follow-up
         "aall1731": load_builtin("aall1731"),  # a look at a date, then one at events
         "futility": with_overrides(builtin_text("two_arm_example"), futility),
         "nonbinding": with_overrides(
@@ -248,3 +249,12 @@ def test_kernels_compile_where_no_cache_directory_is_writable():
         __import__("numba").njit(cache=True)(ns["plus_one"])
     compiled = bk._kernel(ns["plus_one"])
     assert compiled(2) == 3
+
+
+def test_warm_up_compiles_what_the_monitor_calls():
+    """After warm_up, a monitor on a simulated batch needs no new compilation (a process that
+    warms up before its workers start writes the cache they load)."""
+    bk.warm_up()
+    compiled = set(bk._looks.signatures)
+    mon.monitor(_batch(PROTOCOLS["aall1731"], 5, blocks=1), kernels=True)
+    assert set(bk._looks.signatures) == compiled
