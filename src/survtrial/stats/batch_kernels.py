@@ -145,7 +145,8 @@ def _kth_days(rand_day, event_time, ltfu_time, stratum, ks):
 def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e, var):
     """One replicate's look at cut ``c`` (its m randomized patients): O - E and V of arm 1
     per stratum into ``o_e``, ``var``; returns the events, or -1 where a time is not a whole
-    day >= 0 (the grid and ``days`` must hold the strata's days: see :func:`_grid_cells`)."""
+    day >= 0. ``grid`` holds 4 cells a day from each stratum's first randomization to the cut
+    and ``days`` one entry a day (:func:`_looks` sizes them)."""
     cells = 0
     offset = np.empty(n_strata, dtype=np.int64)
     span = np.zeros(n_strata, dtype=np.int64)

@@ -269,8 +269,9 @@ def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[
     """:func:`_looks_by_arrays` on the CPU by the compiled kernel
     (:func:`survtrial.stats.batch_kernels.monitor_looks`), bit for bit: per replicate one pass
     over the raw columns finds the looks' event days (by counting, not a sort) and every
-    look's cut and log-rank (no gather of the randomized patients, no sort). ``None`` where
-    the kernel declines (times that are not whole days, a huge day grid)."""
+    look's cut and log-rank (no gather of the randomized patients, no sort). A patient is
+    randomized where ``stratum >= 0`` (:class:`TrialBatch`: -1 exactly when not). ``None``
+    where the kernel declines (times that are not whole days, a huge day grid)."""
     from survtrial.stats import batch_kernels as bk
 
     m = b.protocol.monitoring
