@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -109,24 +110,49 @@ def efficacy_bound(observed_rates: list[float], m) -> float:
     return look_bounds(observed_rates, m)[0]
 
 
+class _Spending(NamedTuple):
+    """The ``monitoring`` settings :func:`look_bounds` reads, hashable (a cache key)."""
+
+    alpha: float
+    alpha_spending: str
+    alpha_gamma: float | None
+    sided: int
+    beta: float
+    beta_spending: str | None
+    beta_gamma: float | None
+    binding_futility: bool
+
+    @classmethod
+    def of(cls, m) -> _Spending:
+        return cls(*(getattr(m, name) for name in cls._fields))
+
+
+@lru_cache(maxsize=65536)
+def _path_bounds(path: tuple[float, ...], spending: _Spending) -> tuple[float, float]:
+    return look_bounds(list(path), spending)
+
+
 def _bounds_by_path(info: np.ndarray, active: np.ndarray, m, last: bool):
     """Efficacy and futility bounds (R,) at the current look, NaN for inactive replicates:
-    one computation per distinct information path (rounded as :func:`look_bounds` rounds)."""
+    one computation per distinct information path (rounded as :func:`look_bounds` rounds),
+    remembered across calls."""
     info, active = to_host(info), to_host(active)
     r = info.shape[0]
     rates = np.round(info, 6)
     if last:
         rates[:, -1] = np.maximum(rates[:, -1], 1.0)
-    paths, inverse = np.unique(rates[active], axis=0, return_inverse=True)
-    inverse = np.ravel(inverse)
+    paths: dict[tuple[float, ...], int] = {}
+    inverse = np.array(
+        [paths.setdefault(row, len(paths)) for row in map(tuple, rates[active].tolist())],
+        dtype=np.intp,
+    )
+    spending = _Spending.of(m)
+    per_path = np.array([_path_bounds(row, spending) for row in paths]).reshape(-1, 2)
     c = np.full(r, np.nan)
     f = np.full(r, np.nan)
+    c[active] = per_path[inverse, 0]
     if m.beta_spending is not None and not last:
-        per_path = np.array([look_bounds(list(row), m) for row in paths]).reshape(-1, 2)
-        c[active] = per_path[inverse, 0]
         f[active] = per_path[inverse, 1]
-    else:
-        c[active] = np.array([efficacy_bound(list(row), m) for row in paths])[inverse]
     return c, f
 
 
@@ -197,31 +223,24 @@ def _event_calendar_days(b: TrialBatch):
     return xp.sort(xp.where(ok, b.rand_day + b.event_time, np.inf), axis=1)
 
 
-def monitor(b: TrialBatch) -> MonitoringResult:
-    """The looks of ``b``'s trials, on the device where their arrays are (numpy or CuPy);
-    the bounds are computed on the host, once per distinct information path."""
-    p = b.protocol
-    m = p.monitoring
+# the compiled look kernels (survtrial.stats.batch_kernels) on the CPU; False: numpy's path
+# there too (the tests compare the two bit for bit)
+USE_KERNELS = True
+
+
+def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
+    """(look_day, events, z), each (R, L), on the device where ``b``'s arrays are: per look the
+    data cut (:func:`endpoint_at`) and the stratified log-rank of :mod:`survtrial.stats.batch`."""
+    m = b.protocol.monitoring
     xp = namespace(b.randomized)
     r, n_patients = b.shape
-    latest = float(b.days(m.latest_final_date))
-    day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
     b = _randomized_first(b)
-    n_strata = len(p.population.strata)
     arm = xp.maximum(b.arm, 0)
     cal = None
     n_looks = len(m.looks)
     look_day = xp.zeros((r, n_looks))
     events = xp.zeros((r, n_looks))
-    info = xp.zeros((r, n_looks))
     z = xp.full((r, n_looks), np.nan)
-    bound = xp.full((r, n_looks), np.nan)
-    fbound = xp.full((r, n_looks), np.nan)
-    active = xp.ones(r, dtype=bool)
-    stop = xp.full(r, n_looks - 1)
-    early = xp.zeros(r, dtype=bool)
-    futile = xp.zeros(r, dtype=bool)
-    rejected = xp.zeros(r, dtype=bool)
     prev = xp.zeros(r)
     for k, look in enumerate(m.looks):
         if look.date is not None:
@@ -243,6 +262,64 @@ def monitor(b: TrialBatch) -> MonitoringResult:
             z_k = bs.logrank_z(runs)[0]
         z[:, k] = z_k
         events[:, k] = event.sum(axis=1)
+    return look_day, events, z
+
+
+def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
+    """:func:`_looks_by_arrays` on the CPU by the compiled kernel
+    (:func:`survtrial.stats.batch_kernels.monitor_looks`), bit for bit: per replicate one pass
+    over the raw columns finds the looks' event days (by counting, not a sort) and every
+    look's cut and log-rank (no gather of the randomized patients, no sort). A patient is
+    randomized where ``stratum >= 0`` (:class:`TrialBatch`: -1 exactly when not). ``None``
+    where the kernel declines (times that are not whole days, a huge day grid)."""
+    from survtrial.stats import batch_kernels as bk
+
+    m = b.protocol.monitoring
+    n_patients = b.shape[1]
+    # the look's event (0-based; past the last: never), -1 for a look at a date
+    nth = [-1 if lk.date is not None else min(lk.events, n_patients) - 1 for lk in m.looks]
+    if any(e < 0 for e, lk in zip(nth, m.looks, strict=True) if lk.date is None):
+        return None
+    fixed = [day_of.get(k, np.nan) for k in range(len(m.looks))]
+    out = bk.monitor_looks(
+        b.rand_day, b.event_time, b.ltfu_time, b.stratum, b.arm, nth, fixed, latest, n_strata
+    )
+    if out is None:
+        return None
+    look_day, n_events, z = out
+    return look_day, n_events.astype(float), z
+
+
+def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
+    """The looks of ``b``'s trials, on the device where their arrays are (numpy or CuPy);
+    the bounds are computed on the host, once per distinct information path.
+
+    On the CPU the looks' days, events and z come from the compiled kernels
+    (:func:`_looks_by_kernels`) unless ``kernels`` is False (default: :data:`USE_KERNELS`);
+    the results are the same bit for bit."""
+    p = b.protocol
+    m = p.monitoring
+    xp = namespace(b.randomized)
+    r, _n_patients = b.shape
+    latest = float(b.days(m.latest_final_date))
+    day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
+    n_strata = len(p.population.strata)
+    looks = None
+    if xp is np and (USE_KERNELS if kernels is None else kernels):
+        looks = _looks_by_kernels(b, n_strata, latest, day_of)
+    if looks is None:
+        looks = _looks_by_arrays(b, n_strata, latest, day_of)
+    look_day, events, z = looks
+    n_looks = len(m.looks)
+    info = xp.zeros((r, n_looks))
+    bound = xp.full((r, n_looks), np.nan)
+    fbound = xp.full((r, n_looks), np.nan)
+    active = xp.ones(r, dtype=bool)
+    stop = xp.full(r, n_looks - 1)
+    early = xp.zeros(r, dtype=bool)
+    futile = xp.zeros(r, dtype=bool)
+    rejected = xp.zeros(r, dtype=bool)
+    for k in range(n_looks):
         info[:, k] = events[:, k] / m.planned_events
         last = k == n_looks - 1
         # the bounds depend only on the observed information path: one computation per
