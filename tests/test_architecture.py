@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "_errors": 0,
     "units": 0,
     "arrays": 0,
+    "_compiled": 0,
     "stats": 1,
     "design": 2,
     "analysis": 3,

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from survtrial import _compiled
 from survtrial.protocol import builtin_text, load_builtin, parse_protocol, with_overrides
 from survtrial.stats import batch as bs
 from survtrial.stats import batch_kernels as bk
@@ -207,7 +208,7 @@ def test_monitor_by_kernels_equals_numpy(name, seed):
     assert mon._looks_by_kernels(b, n_strata, latest, days) is not None  # the kernel ran
     fast, slow = mon.monitor(b, kernels=True), mon.monitor(b, kernels=False)
     _equal(fast, slow)
-    assert mon.USE_KERNELS
+    assert _compiled.ENABLED
     _equal(mon.monitor(b), fast)
     assert np.isfinite(fast.z[:, 0]).all()
     if name in ("futility", "nonbinding"):
@@ -247,7 +248,7 @@ def test_kernels_compile_where_no_cache_directory_is_writable():
     exec(compile(source, "<no file>", "exec"), ns)
     with pytest.raises(RuntimeError, match="no locator"):
         __import__("numba").njit(cache=True)(ns["plus_one"])
-    compiled = bk._kernel(ns["plus_one"])
+    compiled = _compiled.kernel(ns["plus_one"])
     assert compiled(2) == 3
 
 

@@ -17,7 +17,7 @@ from survtrial.arrays import true_first
 from survtrial.protocol import load_builtin, parse_protocol
 from survtrial.trial._rng import BLOCK, BlockStreams
 from survtrial.trial.enrol import capacity, enrol
-from survtrial.trial.randomize import randomize
+from survtrial.trial.randomize import binomials, randomize
 from survtrial.trial.randomize_kernels import permuted_block_arms
 
 FIXTURE = Path(__file__).parent / "reference" / "fixtures" / "simulate" / "of_hr075.toml"
@@ -142,7 +142,7 @@ def test_a_cell_beyond_the_cells_is_an_error():
     with pytest.raises(ValueError, match="cell"):
         permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, stratum, e.male, 1, 0, 2, [2], None,
-            arrangement_u, (1, 1),
+            arrangement_u, (1, 1), binomials(2),
         )  # fmt: skip
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from survtrial import _compiled
 from survtrial.protocol import load_builtin, parse_protocol
-from survtrial.trial import enrol_kernels, simulate_batch
+from survtrial.trial import simulate_batch
 from survtrial.trial._rng import BlockStreams
 from survtrial.trial.enrol import capacity, enrol
 from survtrial.trial.outcomes import outcomes
@@ -53,7 +54,7 @@ def _equal(a, b, what):
 
 
 def _run(p, compiled: bool, monkeypatch, seed=11, blocks=3, n_rep=40):
-    monkeypatch.setattr(enrol_kernels, "COMPILED", compiled)
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
     streams = BlockStreams(seed, 2, blocks, n_rep)
     e = enrol(p, streams, capacity(p))
     arm = randomize(p, streams, e)
@@ -105,7 +106,7 @@ def test_whole_batches_equal(name, monkeypatch):
     p = PROTOCOLS[name]
     out = []
     for compiled in (True, False):
-        monkeypatch.setattr(enrol_kernels, "COMPILED", compiled)
+        monkeypatch.setattr(_compiled, "ENABLED", compiled)
         out.append(simulate_batch(p, BlockStreams(5, 0, 2, 32), np.arange(32)))
     for field in ("enrol_day", "age_years", "male", "arm", "rand_day", "event_time",
                   "event_type", "death_time", "ltfu_time", "ae_occurs", "ae_day"):  # fmt: skip

@@ -14,9 +14,9 @@ one thread, ``nogil`` (the simulation's workers are processes).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from survtrial._compiled import kernel
 from survtrial.arrays import row_sum
 
 # the day grid counted per replicate, stratum and look: past this many cells the kernel
@@ -24,17 +24,7 @@ from survtrial.arrays import row_sum
 MAX_GRID = 1 << 22
 
 
-def _kernel(fn):
-    """``numba.njit(cache=True, nogil=True)``; where no cache directory is writable (neither
-    ``__pycache__`` beside this file nor numba's user-wide one, ``NUMBA_CACHE_DIR``), numba
-    refuses ``cache=True`` with a RuntimeError: then compiled in each process, uncached."""
-    try:
-        return numba.njit(cache=True, nogil=True)(fn)
-    except RuntimeError:
-        return numba.njit(nogil=True)(fn)
-
-
-@_kernel
+@kernel
 def _select(a, lo, hi, k):
     """Put the k-th smallest of a[lo:hi] at a[k], the smaller before it and the larger after
     (Hoare's selection, median-of-three pivot)."""
@@ -65,7 +55,7 @@ def _select(a, lo, hi, k):
             return
 
 
-@_kernel
+@kernel
 def _kth_row(vals, m, ks, out, hist, late):
     """out[q] = the ks[q]-th smallest of vals[:m] (ks ascending; inf past m), vals reordered.
 
@@ -125,7 +115,7 @@ def _kth_row(vals, m, ks, out, hist, late):
     return hist
 
 
-@_kernel
+@kernel
 def _kth_days(rand_day, event_time, ltfu_time, stratum, ks):
     r_n, n = stratum.shape
     out = np.full((r_n, ks.shape[0]), np.inf)
@@ -141,7 +131,7 @@ def _kth_days(rand_day, event_time, ltfu_time, stratum, ks):
     return out
 
 
-@_kernel
+@kernel
 def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e, var):
     """One replicate's look at cut ``c`` (its m randomized patients): O - E and V of arm 1
     per stratum into ``o_e``, ``var``; returns the events, or -1 where a time is not a whole
@@ -201,7 +191,7 @@ def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e,
     return events
 
 
-@_kernel
+@kernel
 def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, chained,
            n_strata, max_grid):
     """Every look of every replicate: its calendar day (look l at the nth[l]-th event, capped

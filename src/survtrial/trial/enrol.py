@@ -94,10 +94,10 @@ class Enrolment:
 
 def _compiled() -> bool:
     """Whether the CPU runs the compiled kernels (numba, loaded on first use) rather than the
-    array code (:data:`survtrial.trial.enrol_kernels.COMPILED`)."""
-    from survtrial.trial import enrol_kernels
+    array code (:data:`survtrial._compiled.ENABLED`)."""
+    from survtrial import _compiled
 
-    return enrol_kernels.COMPILED
+    return _compiled.ENABLED
 
 
 def uses_sex(p: Protocol) -> bool:

@@ -1,17 +1,16 @@
 """Compiled (numba) kernels for enrolment and outcomes on the CPU: one pass per replicate over
 its patients, with the same arithmetic as the array code in :mod:`.enrol` and :mod:`.outcomes`
-(which runs on the GPU, and on the CPU when :data:`COMPILED` is False), so the results are equal
-bit for bit (tests/test_trial_kernels.py)."""
+(which runs on the GPU, and on the CPU when :data:`survtrial._compiled.ENABLED` is False), so the
+results are equal bit for bit (tests/test_trial_kernels.py)."""
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-COMPILED = True  # False: the array code everywhere (the reference the kernels are tested on)
+from survtrial._compiled import kernel
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):  # pragma: no cover
     r, n = draws.shape
     n_days = cum.shape[0]
@@ -82,7 +81,7 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
     return enrol_day, enrolled, randomized, stratum, rand_day, order[:, :width]
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _outcomes(e, cure_u, arm, stratum, randomized, order, n_strata, starts, rates, cum, cure,
               is_death, post, post_e, lf, lf_e):  # fmt: skip  # pragma: no cover
     n_ev = e.shape[0]

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from survtrial import _compiled
 from survtrial.arrays import namespace, to_host, true_first
 from survtrial.stats import batch as bs
 from survtrial.trial.batch import TrialBatch
@@ -223,11 +224,6 @@ def _event_calendar_days(b: TrialBatch):
     return xp.sort(xp.where(ok, b.rand_day + b.event_time, np.inf), axis=1)
 
 
-# the compiled look kernels (survtrial.stats.batch_kernels) on the CPU; False: numpy's path
-# there too (the tests compare the two bit for bit)
-USE_KERNELS = True
-
-
 def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
     """(look_day, events, z), each (R, L), on the device where ``b``'s arrays are: per look the
     data cut (:func:`endpoint_at`) and the stratified log-rank of :mod:`survtrial.stats.batch`."""
@@ -295,8 +291,8 @@ def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
     the bounds are computed on the host, once per distinct information path.
 
     On the CPU the looks' days, events and z come from the compiled kernels
-    (:func:`_looks_by_kernels`) unless ``kernels`` is False (default: :data:`USE_KERNELS`);
-    the results are the same bit for bit."""
+    (:func:`_looks_by_kernels`) unless ``kernels`` is False (default:
+    :data:`survtrial._compiled.ENABLED`); the results are the same bit for bit."""
     p = b.protocol
     m = p.monitoring
     xp = namespace(b.randomized)
@@ -305,7 +301,7 @@ def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
     day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
     n_strata = len(p.population.strata)
     looks = None
-    if xp is np and (USE_KERNELS if kernels is None else kernels):
+    if xp is np and (_compiled.ENABLED if kernels is None else kernels):
         looks = _looks_by_kernels(b, n_strata, latest, day_of)
     if looks is None:
         looks = _looks_by_arrays(b, n_strata, latest, day_of)

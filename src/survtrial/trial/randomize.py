@@ -7,6 +7,7 @@ from math import comb
 
 import numpy as np
 
+from survtrial import _compiled
 from survtrial.arrays import stable_argsort
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
@@ -141,7 +142,6 @@ def minimization(
     return arm
 
 
-USE_KERNEL = True  # permuted blocks on the CPU by the compiled kernel (False: the array code)
 
 
 def places_per_cell(p: Protocol, n: int) -> int:
@@ -172,11 +172,12 @@ def randomize(
 
     Permuted blocks on numpy arrays go through the compiled kernel
     (:func:`survtrial.trial.randomize_kernels.permuted_block_arms`, the same arms bit for bit)
-    unless ``kernel`` is False (default: :data:`USE_KERNEL`); CuPy arrays take the array code.
+    unless ``kernel`` is False (default: :data:`survtrial._compiled.ENABLED`); CuPy arrays take
+    the array code.
     """
     r, n = e.enrolled.shape
     xp = streams.xp
-    use_kernel = USE_KERNEL if kernel is None else kernel
+    use_kernel = _compiled.ENABLED if kernel is None else kernel
     if p.randomization.method == "permuted_blocks" and use_kernel and xp is np:
         # loaded where used: commands that never randomize do not pay numba's import
         from survtrial.trial.randomize_kernels import permuted_block_arms
@@ -188,8 +189,8 @@ def randomize(
         return permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, e.stratum, e.male,
             stratum_weight, male_weight, n_cells, p.randomization.block_sizes, size_u,
-            arrangement_u,
-            (p.control.ratio, p.experimental.ratio),
+            arrangement_u, (p.control.ratio, p.experimental.ratio),
+            binomials(max(p.randomization.block_sizes)),
         )  # fmt: skip
     # randomization order: by day, the randomized patients only (the others, at day inf,
     # would sort after them); a stable sort keeps the column order at a tie

@@ -18,18 +18,17 @@ patients share one delay from enrolment).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from survtrial.trial.randomize import binomials
+from survtrial._compiled import kernel
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _after(a: float, b: float) -> bool:
     """``a`` sorts after ``b`` in numpy's float order (NaN last, NaNs equal)."""
     return a > b or (np.isnan(a) and not np.isnan(b))
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
     """Stable bottom-up merge sort of ``cols[lo:hi]`` by ``day[lo:hi]`` (both in place)."""
     n = hi - lo
@@ -62,7 +61,7 @@ def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
         width *= 2
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _permuted_block_arms(
     rand_day, randomized, first, stratum, male, stratum_weight, male_weight, n_cells,
     sizes, size_u, arrangement_u, binom, ratio_control, unit,
@@ -163,6 +162,7 @@ def permuted_block_arms(
     size_u: np.ndarray | None,
     arrangement_u: np.ndarray,
     ratio: tuple[int, int],
+    binom: np.ndarray,
 ) -> np.ndarray:
     """Arm per patient (R, N): 0 control, 1 experimental, -1 not randomized.
 
@@ -173,7 +173,8 @@ def permuted_block_arms(
     ``size_u`` (None with one size) and ``arrangement_u`` (R, n_cells, B) the blocks' uniforms
     (:func:`survtrial.trial.randomize.permuted_block_uniforms`), turned into sizes and ranks as
     :func:`survtrial.trial.randomize.block_sizes_and_ranks` does, for the blocks in use only;
-    ``ratio`` (control, experimental).
+    ``ratio`` (control, experimental); ``binom`` the table C(a, b) for a, b up to the largest
+    size (:func:`survtrial.trial.randomize.binomials`).
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     if size_u is None:
@@ -190,7 +191,7 @@ def permuted_block_arms(
         sizes,
         np.ascontiguousarray(size_u, dtype=np.float64),
         np.ascontiguousarray(arrangement_u, dtype=np.float64),
-        binomials(int(sizes.max())),
+        np.ascontiguousarray(binom, dtype=np.int64),
         int(ratio[0]),
         int(ratio[0]) + int(ratio[1]),
     )
