@@ -111,3 +111,16 @@ def test_whole_batches_equal(name, monkeypatch):
     for field in ("enrol_day", "age_years", "male", "arm", "rand_day", "event_time",
                   "event_type", "death_time", "ltfu_time", "ae_occurs", "ae_day"):  # fmt: skip
         _equal(getattr(out[0], field), getattr(out[1], field), field)
+
+
+@pytest.mark.parametrize("name", ["aall1731", "of_hr075"])
+def test_too_few_patients_generated_is_an_error(name, monkeypatch):
+    """A replicate that enrols every generated patient before reaching the target would have
+    enrolled more: an error, never a silently smaller trial (capacity() makes it a < 1e-15
+    event)."""
+    p = PROTOCOLS[name]
+    for compiled in (True, False):
+        monkeypatch.setattr(_compiled, "ENABLED", compiled)
+        enrol(p, BlockStreams(3, 0, 1, 16), capacity(p))  # enough
+        with pytest.raises(RuntimeError, match="did not suffice"):
+            enrol(p, BlockStreams(3, 0, 1, 16), p.accrual.target_randomized // 2)

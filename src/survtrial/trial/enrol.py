@@ -51,12 +51,22 @@ def randomized_share(p: Protocol) -> tuple[float, np.ndarray]:
 
 
 def capacity(p: Protocol) -> int:
-    """Patients to generate per replicate: enough to reach the accrual target or the horizon."""
+    """Patients to generate per replicate: enough, but for a chance below 1e-15, to reach the
+    accrual target or the end of accrual, whichever comes first.
+
+    To the target: the patients screened until ``target`` are randomized, each with
+    probability ``share``, are a negative binomial count, mean target / share, SD
+    sqrt(target (1 - share)) / share (none beyond the target when share is 1). To the end:
+    the arrivals by the horizon are Poisson with mean cum[-1]. Either bound plus 8 SDs (and 20)
+    suffices; :func:`enrol` raises if a replicate ever ran out.
+    """
     horizon = protocol_day(p, p.monitoring.latest_final_date)
     _, cum = accrual_grid(p, horizon)
     share, _ = randomized_share(p)
-    need = min(cum[-1], p.accrual.target_randomized / share)
-    return int(np.ceil(need + 6.0 * np.sqrt(need) + 20))
+    target = p.accrual.target_randomized
+    to_target = target / share + 8.0 * np.sqrt(target * (1.0 - share)) / share
+    to_end = cum[-1] + 8.0 * np.sqrt(cum[-1])
+    return int(np.ceil(min(to_target, to_end) + 20))
 
 
 def truncated_lognormal(u, spec, backend: Backend = CPU):
@@ -187,6 +197,11 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
         stratum = xp.where(randomized, xp.asarray(group_to_stratum)[group], -1)
         rand_day = xp.where(randomized, enrol_day + xp.asarray(delay)[group], np.inf)
         first = true_first(randomized)
+    last_enrolled = enrolled[:, -1]
+    if bool(last_enrolled.any()) and bool(
+        (last_enrolled & (randomized.sum(axis=1) < target)).any()
+    ):  # the last patient generated was enrolled before the target: more would have come
+        raise RuntimeError(f"enrolment: {n} patients per replicate did not suffice (capacity)")
     return Enrolment(
         enrolled=enrolled,
         enrol_day=enrol_day,
