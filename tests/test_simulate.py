@@ -32,10 +32,14 @@ def _flat(sim) -> dict:
     return doc
 
 
-def test_same_results_for_any_executor_and_workers():
-    """Non-negotiable 3: a pure function of (protocol, scenarios, replicates, seed)."""
+def test_same_results_for_any_executor_and_workers(monkeypatch):
+    """Non-negotiable 3: a pure function of (protocol, scenarios, replicates, seed), whatever
+    the workers and the chunks (one chunk per scenario, or one block of 16 per chunk)."""
+    import survtrial.simulate.run as run_mod
+
     args = dict(replicates=300, seed=5, vary=("monitoring.alpha=0.025,0.05",))
     one = simulate(TWO_ARM, "two_arm_example.toml", "two_arm_example", workers=1, **args)
+    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # one block a chunk: 19 per scenario
     two = simulate(TWO_ARM, "two_arm_example.toml", "two_arm_example", workers=2, **args)
     assert _flat(one) == _flat(two)
     for a, b in zip(one.scenarios, two.scenarios, strict=True):
@@ -57,10 +61,13 @@ def test_the_same_trials_as_the_in_silico_trial():
     np.testing.assert_array_equal(r.stop_look, run.interim["stop_look"])
 
 
-def test_dask_gives_the_same_results():
+def test_dask_gives_the_same_results(monkeypatch):
     pytest.importorskip("distributed", reason="dask[distributed] is the optional 'dask' extra")
+    import survtrial.simulate.run as run_mod
+
     args = dict(replicates=200, seed=9)
     local = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=1, **args)
+    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # 13 chunks of one block
     dask = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=2, executor="dask", **args)
     assert _flat(local) == _flat(dask)
 

@@ -20,9 +20,13 @@ from survtrial.protocol import Protocol, parse_protocol, parse_vary, with_overri
 from survtrial.simulate.characteristics import ScenarioCharacteristics, characteristics
 from survtrial.simulate.chunk import ChunkResult, concatenate, simulate_chunk
 from survtrial.trial._rng import BLOCK
+from survtrial.trial.enrol import capacity
 from survtrial.trial.executor import chunk_plan, map_chunks
 
-CHUNK_BLOCKS = 4  # 64 replicates a chunk: memory stays bounded, arrays stay in cache
+# a CPU chunk holds whole blocks, about this many generated patients (at least one block): big
+# enough that per-chunk costs vanish (AALL1731: 4 blocks; the rpact scenarios: 20), small
+# enough that a worker's memory stays near 200 MB
+CHUNK_PATIENTS = 400_000
 GPU_MEMORY_SHARE = 0.5  # of the device's free memory, for one chunk (the rest: headroom)
 GPU_MAX_CHUNK_BLOCKS = 64  # 262,144 replicates: the progress bar still moves
 
@@ -120,9 +124,13 @@ def _scenario_run(setting: dict, protocol: Protocol, res: ChunkResult) -> Scenar
 
 def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total):
     """Every chunk of every scenario in one pool of workers (they start once)."""
-    chunks = chunk_plan(replicates, CHUNK_BLOCKS, BLOCK)
-    calls = [(protocol, seed, b0, nb, n_rep) for _, protocol in grid for b0, nb, n_rep in chunks]
-    sizes = [n_rep for _ in grid for _, _, n_rep in chunks]
+    plans = [chunk_plan(replicates, cpu_chunk_blocks(protocol), BLOCK) for _, protocol in grid]
+    calls = [
+        (protocol, seed, b0, nb, n_rep)
+        for (_, protocol), chunks in zip(grid, plans, strict=True)
+        for b0, nb, n_rep in chunks
+    ]
+    sizes = [n_rep for chunks in plans for _, _, n_rep in chunks]
     parts = map_chunks(
         simulate_chunk,
         calls,
@@ -132,11 +140,18 @@ def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, tota
         scheduler=scheduler,
         progress=None if progress is None else (lambda done: progress(done, total)),
     )
-    n = len(chunks)
-    return [
-        _scenario_run(setting, protocol, concatenate(parts[s * n : (s + 1) * n]))
-        for s, (setting, protocol) in enumerate(grid)
-    ]
+    runs, start = [], 0
+    for (setting, protocol), chunks in zip(grid, plans, strict=True):
+        end = start + len(chunks)
+        runs.append(_scenario_run(setting, protocol, concatenate(parts[start:end])))
+        start = end
+    return runs
+
+
+def cpu_chunk_blocks(protocol: Protocol) -> int:
+    """Blocks per CPU chunk: about :data:`CHUNK_PATIENTS` generated patients (results do not
+    depend on it: every block has its own streams)."""
+    return max(1, CHUNK_PATIENTS // (BLOCK * capacity(protocol)))
 
 def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int):
     """Each scenario's chunks one after the other on the GPU. A scenario's first chunk is one
