@@ -63,6 +63,29 @@ def document(sim) -> dict[str, Any]:
     )
 
 
+def _arrow(values: np.ndarray, kind):
+    """A numpy array as an Arrow array of type ``kind`` (int32, int64, float64, date32),
+    from its buffer: ``pyarrow.array`` would import pandas (0.3 s) on its first call."""
+    import pyarrow as pa
+
+    dtype = {pa.int32(): np.int32, pa.int64(): np.int64, pa.float64(): np.float64,
+             pa.date32(): np.int32}[kind]  # fmt: skip
+    data = np.ascontiguousarray(values, dtype=dtype)
+    return pa.Array.from_buffers(kind, data.size, [None, pa.py_buffer(data)])
+
+
+def _text(labels: list[str], codes: np.ndarray):
+    """An Arrow string array of ``labels[codes]`` (built from buffers, no pandas)."""
+    import pyarrow as pa
+
+    encoded = [label.encode("utf-8") for label in labels]
+    offsets = np.cumsum([0, *map(len, encoded)]).astype(np.int32)
+    table = pa.Array.from_buffers(
+        pa.string(), len(labels), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    )
+    return table.take(_arrow(codes, pa.int32()))
+
+
 def replicates_table(sim):
     """One row per scenario, replicate and look held (pyarrow table)."""
     import pyarrow as pa
@@ -71,39 +94,33 @@ def replicates_table(sim):
     from survtrial.units import DAYS_PER_YEAR
 
     parts = []
+    codes = np.array(sorted(DECISIONS))
+    names = [DECISIONS[c] for c in codes]
     for i, s in enumerate(sim.scenarios):
         r = s.replicates
         looks = [lk.name for lk in s.protocol.monitoring.looks]
         n_looks = r.z.shape[1]
         held = np.arange(n_looks)[None, :] <= r.stop_look[:, None]
         rows, cols = np.nonzero(held)
-        start = s.protocol.accrual.start
-        codes = np.array(sorted(DECISIONS))
-        names = np.array([DECISIONS[c] for c in codes], dtype=object)
-        decision = names[np.searchsorted(codes, r.decision[rows, cols])]
-        parts.append(
-            pa.table(
-                {
-                    "scenario": pa.array(np.full(rows.size, i), pa.int32()),
-                    "replicate": r.replicate[rows],
-                    "look": pa.array(np.array(looks, dtype=object)[cols], pa.string()),
-                    "look_index": pa.array(cols, pa.int32()),
-                    "date": pa.array(
-                        np.datetime64(start, "D")
-                        + r.look_day[rows, cols].astype(np.int64).astype("timedelta64[D]"),
-                        pa.date32(),
-                    ),
-                    "years": r.look_day[rows, cols] / DAYS_PER_YEAR,
-                    "events": r.events[rows, cols].astype(np.int64),
-                    "information": r.information[rows, cols],
-                    "z": r.z[rows, cols],
-                    "efficacy_bound": r.efficacy_bound[rows, cols],
-                    "futility_bound": r.futility_bound[rows, cols],
-                    "decision": pa.array(decision, pa.string()),
-                    "hazard_ratio": r.hazard_ratio[rows, cols],
-                }
-            )
+        epoch_day = (np.datetime64(s.protocol.accrual.start, "D") - np.datetime64(0, "D")).astype(
+            np.int64
         )
+        columns = {
+            "scenario": _arrow(np.full(rows.size, i), pa.int32()),
+            "replicate": _arrow(r.replicate[rows], pa.int64()),
+            "look": _text(looks, cols),
+            "look_index": _arrow(cols, pa.int32()),
+            "date": _arrow(epoch_day + r.look_day[rows, cols].astype(np.int64), pa.date32()),
+            "years": _arrow(r.look_day[rows, cols] / DAYS_PER_YEAR, pa.float64()),
+            "events": _arrow(r.events[rows, cols], pa.int64()),
+            "information": _arrow(r.information[rows, cols], pa.float64()),
+            "z": _arrow(r.z[rows, cols], pa.float64()),
+            "efficacy_bound": _arrow(r.efficacy_bound[rows, cols], pa.float64()),
+            "futility_bound": _arrow(r.futility_bound[rows, cols], pa.float64()),
+            "decision": _text(names, np.searchsorted(codes, r.decision[rows, cols])),
+            "hazard_ratio": _arrow(r.hazard_ratio[rows, cols], pa.float64()),
+        }
+        parts.append(pa.Table.from_arrays(list(columns.values()), names=list(columns)))
     return pa.concat_tables(parts)
 
 
