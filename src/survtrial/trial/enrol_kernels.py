@@ -13,7 +13,7 @@ from survtrial._compiled import kernel
 @kernel
 def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):  # pragma: no cover
     r, n = draws.shape
-    n_days = cum.shape[0]
+    n_days = cum.shape[0] - 1  # cum ends with +inf: cum[day + 1] exists for every day
     total = cum[n_days - 1]
     enrol_day = np.empty((r, n))
     enrolled = np.zeros((r, n), dtype=np.bool_)
@@ -31,7 +31,11 @@ def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay): 
             if arrival > total:
                 enrol_day[i, j] = np.inf
                 continue
-            while day + 1 < n_days and cum[day + 1] <= arrival:
+            # two steps without a branch (the next day is reached about every other patient,
+            # a branch on it would be mispredicted half the time), then any further days
+            day += cum[day + 1] <= arrival
+            day += cum[day + 1] <= arrival
+            while cum[day + 1] <= arrival:
                 day += 1
             if candidates >= target:  # accrual has stopped: the target was reached
                 enrol_day[i, j] = np.inf
@@ -69,7 +73,7 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
     """
     out = _enrol_flow(
         np.ascontiguousarray(draws, dtype=np.float64),
-        np.ascontiguousarray(cum, dtype=np.float64),
+        np.append(np.asarray(cum, dtype=np.float64), np.inf),
         np.ascontiguousarray(group, dtype=np.int64),
         np.ascontiguousarray(exclusion, dtype=np.int64),
         int(target),
