@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from survtrial import arrays
+from survtrial import _compiled, arrays
 from survtrial._errors import InputError
 from survtrial.cli import app
 from survtrial.protocol import builtin_text
@@ -79,6 +79,7 @@ class _StandIn(arrays.Backend):
 
 def _stand_in(monkeypatch):
     fake = _StandIn("gpu", np, 32)
+    monkeypatch.setattr(_compiled, "ENABLED", False)  # the array code, as the GPU runs it
     monkeypatch.setattr(sim_run, "backend", lambda device: fake)
     monkeypatch.setattr("survtrial.simulate.chunk.backend", lambda device: fake)
     sizes: list[int] = []

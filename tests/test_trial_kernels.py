@@ -124,3 +124,19 @@ def test_too_few_patients_generated_is_an_error(name, monkeypatch):
         enrol(p, BlockStreams(3, 0, 1, 16), capacity(p))  # enough
         with pytest.raises(RuntimeError, match="did not suffice"):
             enrol(p, BlockStreams(3, 0, 1, 16), p.accrual.target_randomized // 2)
+
+
+@pytest.mark.parametrize("name", ["aall1731", "of_hr075_cure", "pocock_hr075_dropout"])
+def test_simulate_chunks_equal_with_and_without_kernels(name, monkeypatch):
+    """End to end: a chunk of operating characteristics (enrolment, randomization, outcomes,
+    the looks and their bounds) is the same with the compiled kernels as with the array code
+    that the GPU runs."""
+    from survtrial.simulate.chunk import ChunkResult, simulate_chunk
+
+    p = PROTOCOLS[name]
+    results = []
+    for compiled in (True, False):
+        monkeypatch.setattr(_compiled, "ENABLED", compiled)
+        results.append(simulate_chunk(p, 21, 3, 2, 30))
+    for field in ChunkResult.__dataclass_fields__:
+        _equal(getattr(results[0], field), getattr(results[1], field), field)
