@@ -49,15 +49,12 @@ def simulate_command(
     ] = "cpu",
 ) -> None:
     """Operating characteristics of a protocol's design: power, stops by look, expectations."""
-    from survtrial.trial.executor import keep_freed_memory, start_worker_server
-
-    if executor == "local" and workers > 1 and device == "cpu":
-        start_worker_server(["survtrial.simulate._warm"])  # beside this process's start-up
     from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
     from survtrial.report.simulation import print_simulation, write_simulation
     from survtrial.simulate import simulate
+    from survtrial.trial.executor import keep_freed_memory
 
     backend(device)  # no GPU, or no CuPy: say so before anything starts
     keep_freed_memory()

@@ -21,7 +21,7 @@ from survtrial.simulate.characteristics import ScenarioCharacteristics, characte
 from survtrial.simulate.chunk import ChunkResult, concatenate, simulate_chunk
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
-from survtrial.trial.executor import chunk_plan, map_chunks, start_worker_server
+from survtrial.trial.executor import chunk_plan, map_chunks
 
 # a CPU chunk holds whole blocks, about this many generated patients (at least one block): big
 # enough that per-chunk costs vanish (AALL1731: 4 blocks; the rpact scenarios: 20), small
@@ -131,8 +131,6 @@ def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, tota
         for b0, nb, n_rep in chunks
     ]
     sizes = [n_rep for chunks in plans for _, _, n_rep in chunks]
-    if executor == "local" and workers > 1 and len(calls) > 1:
-        start_worker_server(["survtrial.simulate._warm"])  # kernels loaded once, then forked
     parts = map_chunks(
         simulate_chunk,
         calls,

@@ -67,26 +67,6 @@ def map_chunks(
     return results
 
 
-def start_worker_server(preload: Sequence[str] = ()) -> None:
-    """Start now the server that local worker processes fork from ("forkserver"), with the
-    modules ``preload`` imported in it once. Called before the caller's own start-up, the
-    server's imports (and its kernels' compilation, see :mod:`survtrial.simulate._warm`)
-    run beside it, and every worker forks with them done instead of importing on its own.
-    Nothing changes in the results; where there is no forkserver, or it is already running,
-    this does nothing."""
-    import multiprocessing
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    try:
-        from multiprocessing import forkserver
-
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["__main__", *preload])
-        forkserver.ensure_running()
-    except Exception:
-        return
-
-
 def keep_freed_memory() -> None:
     """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system
     (no mmap for blocks under 32 MiB, no trimming under 2 GiB): a chunk's numpy temporaries
