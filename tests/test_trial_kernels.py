@@ -1,4 +1,5 @@
-"""The compiled enrolment and outcome kernels (trial/enrol_kernels.py) against the array code
+"""The compiled enrolment and outcome kernels (trial/enrol_kernels.py,
+trial/outcomes_kernels.py) against the array code
 they replace on the CPU (the code the GPU runs): every column equal bit for bit, on protocols
 that use every branch (exclusions, risk groups not randomized, delays to randomization, ramp-up
 and accrual periods, piecewise hazards, several causes, cure fractions, death after a

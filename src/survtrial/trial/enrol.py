@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial import _compiled
 from survtrial.arrays import CPU, Backend, true_first
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
@@ -102,14 +103,6 @@ class Enrolment:
     randomized_first: np.ndarray
 
 
-def _compiled() -> bool:
-    """Whether the CPU runs the compiled kernels (numba, loaded on first use) rather than the
-    array code (:data:`survtrial._compiled.ENABLED`)."""
-    from survtrial import _compiled
-
-    return _compiled.ENABLED
-
-
 def uses_sex(p: Protocol) -> bool:
     """Whether randomization reads the patients' sex (a stratification or minimization
     factor)."""
@@ -177,7 +170,7 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
     )
     delay = np.round([float(g.days_to_randomization) for g in pop.groups])
     target = p.accrual.target_randomized
-    if xp is np and _compiled():
+    if xp is np and _compiled.ENABLED:  # the compiled kernel (numba, loaded on first use)
         from survtrial.trial import enrol_kernels as kernels
 
         enrol_day, enrolled, randomized, stratum, rand_day, first = kernels.enrol_flow(

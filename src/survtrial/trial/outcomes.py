@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survtrial import _compiled
 from survtrial.arrays import namespace, true_first
 from survtrial.protocol import Protocol
 from survtrial.trial._rng import BlockStreams
-from survtrial.trial.enrol import _compiled
 from survtrial.units import DAYS_PER_YEAR
 
 
@@ -114,7 +114,7 @@ def outcomes(
     starts = np.asarray(p.outcomes.interval_starts_days, dtype=float)
     order = true_first(randomized) if randomized_first is None else randomized_first
     places = outcome_places(p, order)
-    if xp is np and _compiled():
+    if xp is np and _compiled.ENABLED:  # the compiled kernel (numba, loaded on first use)
         return _outcomes_compiled(p, streams, arm, stratum, randomized, order, places, h, cure,
                                   starts)  # fmt: skip
     # computed for the randomized patients only (each replicate's, first)
@@ -201,7 +201,7 @@ def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomi
     post_e = streams.exponential("death_after_event", n) if post > 0 else None
     lf_e = streams.exponential("loss_to_follow_up", n) if lf > 0 else None
     is_death = np.array([e.death for e in p.outcomes.event_types])
-    from survtrial.trial import enrol_kernels as kernels
+    from survtrial.trial import outcomes_kernels as kernels
 
     return Outcomes(
         *kernels.outcomes_by_patient(
