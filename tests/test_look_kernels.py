@@ -251,11 +251,3 @@ def test_kernels_compile_where_no_cache_directory_is_writable():
     compiled = _compiled.kernel(ns["plus_one"])
     assert compiled(2) == 3
 
-
-def test_warm_up_compiles_what_the_monitor_calls():
-    """After warm_up, a monitor on a simulated batch needs no new compilation (a process that
-    warms up before its workers start writes the cache they load)."""
-    bk.warm_up()
-    compiled = set(bk._looks.signatures)
-    mon.monitor(_batch(PROTOCOLS["aall1731"], 5, blocks=1), kernels=True)
-    assert set(bk._looks.signatures) == compiled

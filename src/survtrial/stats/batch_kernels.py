@@ -344,15 +344,3 @@ def kth_event_days(rand_day, event_time, ltfu_time, stratum, ks) -> np.ndarray:
             raise ValueError("kth_event_days: ks must be >= 0")
         out[:, order] = _kth_days(rand_day, event_time, ltfu_time, stratum, ks[order])
     return out
-
-
-def warm_up() -> None:
-    """Compile (or load from the cache) the kernels for the argument types the monitor passes
-    (float64 days, int64 strata and arms, C order), on a tiny batch. A parent process that
-    calls this before it starts its workers compiles once (about 7 s) and writes the cache;
-    each worker then loads it (about 0.2 s) instead of compiling."""
-    r, n = 2, 4
-    day = np.zeros((r, n))
-    code = np.zeros((r, n), dtype=np.int64)
-    monitor_looks(day, day + 1.0, day + 2.0, code, code, [0, -1], [0.0, 5.0], 10.0, 1)
-    kth_event_days(day, day + 1.0, day + 2.0, code, [0])
