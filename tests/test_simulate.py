@@ -236,3 +236,5 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["error: interrupted: stopped cleanly, nothing written"]
     assert not (out / "operating_characteristics.json").exists()
+    assert not (out / "replicates.parquet").exists()  # streamed to a .part file, removed
+    assert not (out / "replicates.parquet.part").exists()

@@ -52,7 +52,7 @@ def simulate_command(
     from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
-    from survtrial.report.simulation import print_simulation, write_simulation
+    from survtrial.report.simulation import ReplicatesWriter, print_simulation, write_simulation
     from survtrial.simulate import simulate
     from survtrial.trial.executor import keep_freed_memory
 
@@ -61,12 +61,18 @@ def simulate_command(
     text, source, name = protocol_text(protocol)
     trial_id = parse_protocol(text, source).trial.id
     folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))
-    with progress_bar() as progress:
-        sim = simulate(
-            text, source, name, replicates=replicates, seed=seed, vary=tuple(vary or ()),
-            workers=workers, executor=executor, scheduler=scheduler, progress=progress,
-            device=device,
-        )
+    rows = ReplicatesWriter(folder)  # replicates.parquet as the chunks come
+    try:
+        with progress_bar() as progress:
+            sim = simulate(
+                text, source, name, replicates=replicates, seed=seed, vary=tuple(vary or ()),
+                workers=workers, executor=executor, scheduler=scheduler, progress=progress,
+                device=device, sink=rows,
+            )
+        rows.close()
+    except BaseException:
+        rows.abort()
+        raise
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)
     n = sim.replicates * len(sim.scenarios)

@@ -86,42 +86,98 @@ def _text(labels: list[str], codes: np.ndarray):
     return table.take(_arrow(codes, pa.int32()))
 
 
-def replicates_table(sim):
-    """One row per scenario, replicate and look held (pyarrow table)."""
+def replicate_rows(scenario: int, protocol, r):
+    """The rows of replicates.parquet for a ChunkResult ``r`` of scenario ``scenario``: one
+    per replicate and look held (pyarrow table)."""
     import pyarrow as pa
 
     from survtrial.simulate.chunk import DECISIONS
     from survtrial.units import DAYS_PER_YEAR
 
-    parts = []
     codes = np.array(sorted(DECISIONS))
     names = [DECISIONS[c] for c in codes]
-    for i, s in enumerate(sim.scenarios):
-        r = s.replicates
-        looks = [lk.name for lk in s.protocol.monitoring.looks]
-        n_looks = r.z.shape[1]
-        held = np.arange(n_looks)[None, :] <= r.stop_look[:, None]
-        rows, cols = np.nonzero(held)
-        epoch_day = (np.datetime64(s.protocol.accrual.start, "D") - np.datetime64(0, "D")).astype(
-            np.int64
-        )
-        columns = {
-            "scenario": _arrow(np.full(rows.size, i), pa.int32()),
-            "replicate": _arrow(r.replicate[rows], pa.int64()),
-            "look": _text(looks, cols),
-            "look_index": _arrow(cols, pa.int32()),
-            "date": _arrow(epoch_day + r.look_day[rows, cols].astype(np.int64), pa.date32()),
-            "years": _arrow(r.look_day[rows, cols] / DAYS_PER_YEAR, pa.float64()),
-            "events": _arrow(r.events[rows, cols], pa.int64()),
-            "information": _arrow(r.information[rows, cols], pa.float64()),
-            "z": _arrow(r.z[rows, cols], pa.float64()),
-            "efficacy_bound": _arrow(r.efficacy_bound[rows, cols], pa.float64()),
-            "futility_bound": _arrow(r.futility_bound[rows, cols], pa.float64()),
-            "decision": _text(names, np.searchsorted(codes, r.decision[rows, cols])),
-            "hazard_ratio": _arrow(r.hazard_ratio[rows, cols], pa.float64()),
-        }
-        parts.append(pa.Table.from_arrays(list(columns.values()), names=list(columns)))
-    return pa.concat_tables(parts)
+    looks = [lk.name for lk in protocol.monitoring.looks]
+    n_looks = r.z.shape[1]
+    held = np.arange(n_looks)[None, :] <= r.stop_look[:, None]
+    rows, cols = np.nonzero(held)
+    epoch_day = (np.datetime64(protocol.accrual.start, "D") - np.datetime64(0, "D")).astype(
+        np.int64
+    )
+    columns = {
+        "scenario": _arrow(np.full(rows.size, scenario), pa.int32()),
+        "replicate": _arrow(r.replicate[rows], pa.int64()),
+        "look": _text(looks, cols),
+        "look_index": _arrow(cols, pa.int32()),
+        "date": _arrow(epoch_day + r.look_day[rows, cols].astype(np.int64), pa.date32()),
+        "years": _arrow(r.look_day[rows, cols] / DAYS_PER_YEAR, pa.float64()),
+        "events": _arrow(r.events[rows, cols], pa.int64()),
+        "information": _arrow(r.information[rows, cols], pa.float64()),
+        "z": _arrow(r.z[rows, cols], pa.float64()),
+        "efficacy_bound": _arrow(r.efficacy_bound[rows, cols], pa.float64()),
+        "futility_bound": _arrow(r.futility_bound[rows, cols], pa.float64()),
+        "decision": _text(names, np.searchsorted(codes, r.decision[rows, cols])),
+        "hazard_ratio": _arrow(r.hazard_ratio[rows, cols], pa.float64()),
+    }
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
+
+
+def replicates_table(sim):
+    """One row per scenario, replicate and look held (pyarrow table), from a simulation that
+    kept its replicates."""
+    import pyarrow as pa
+
+    return pa.concat_tables(
+        [replicate_rows(i, s.protocol, s.replicates) for i, s in enumerate(sim.scenarios)]
+    )
+
+
+class ReplicatesWriter:
+    """replicates.parquet written chunk by chunk while the simulation runs (a sink for
+    :func:`survtrial.simulate.simulate`), in row groups of about 100,000 rows: memory does not
+    grow with the replicates. Written to a ``.part`` file that :meth:`close` renames and
+    :meth:`abort` removes (an interrupted run leaves no file)."""
+
+    ROW_GROUP = 100_000
+
+    def __init__(self, out: Path) -> None:
+        self.path = Path(out) / "replicates.parquet"
+        self.part = self.path.with_name(self.path.name + ".part")
+        self._writer = None
+        self._pending: list = []
+        self._rows = 0
+
+    def __call__(self, scenario: int, protocol, chunk) -> None:
+        table = replicate_rows(scenario, protocol, chunk)
+        self._pending.append(table)
+        self._rows += table.num_rows
+        if self._rows >= self.ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending)
+        try:
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.part, table.schema)
+            self._writer.write_table(table)
+        except OSError as exc:
+            raise InputError(f"--out: cannot write {self.path}: {exc}") from None
+        self._pending, self._rows = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self.part.replace(self.path)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self.part.unlink(missing_ok=True)
 
 
 def power_figure(sim, out_stem: Path) -> list[Path] | None:
@@ -152,14 +208,17 @@ def power_figure(sim, out_stem: Path) -> list[Path] | None:
 
 
 def write_simulation(sim, out: Path) -> list[str]:
+    """operating_characteristics.json, replicates.parquet (unless a :class:`ReplicatesWriter`
+    wrote it during the run: the scenarios then hold no replicates) and the power figure."""
     import pyarrow.parquet as pq
 
     out = files.output_dir(out)
     files.write_text(out / "operating_characteristics.json", dumps(document(sim)), "--out")
-    try:
-        pq.write_table(replicates_table(sim), out / "replicates.parquet")
-    except OSError as exc:
-        raise InputError(f"--out: cannot write {out / 'replicates.parquet'}: {exc}") from None
+    if all(s.replicates is not None for s in sim.scenarios):
+        try:
+            pq.write_table(replicates_table(sim), out / "replicates.parquet")
+        except OSError as exc:
+            raise InputError(f"--out: cannot write {out / 'replicates.parquet'}: {exc}") from None
     written = ["operating_characteristics.json", "replicates.parquet"]
     if power_figure(sim, out / "power") is not None:
         written += ["power.png", "power.svg"]

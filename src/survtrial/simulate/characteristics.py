@@ -52,6 +52,36 @@ def median(values: np.ndarray) -> Estimate:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplicateSummary:
+    """What the operating characteristics read of each replicate (a part of
+    :class:`~survtrial.simulate.chunk.ChunkResult`, about half its memory): kept in the parent
+    while the replicate rows go to their file chunk by chunk."""
+
+    stop_look: np.ndarray  # (R,)
+    decision: np.ndarray  # (R, L) int8
+    look_day: np.ndarray  # (R, L)
+    events: np.ndarray  # (R, L)
+    hazard_ratio: np.ndarray  # (R, L)
+    rejected: np.ndarray  # (R,)
+    stop_events: np.ndarray  # (R,)
+    subjects: np.ndarray  # (R,)
+
+    @classmethod
+    def of(cls, res: ChunkResult) -> ReplicateSummary:
+        return cls(**{
+            name: getattr(res, name).astype(np.int8) if name == "decision" else getattr(res, name)
+            for name in cls.__dataclass_fields__
+        })  # fmt: skip
+
+    @classmethod
+    def concatenate(cls, parts: list[ReplicateSummary]) -> ReplicateSummary:
+        return cls(**{
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name in cls.__dataclass_fields__
+        })  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class LookCharacteristics:
     look: str
     rejection: Estimate  # P(stop for efficacy at this look), not cumulative (rejectPerStage)
@@ -77,7 +107,7 @@ class ScenarioCharacteristics:
 
 
 def characteristics(
-    scenario: dict[str, object], look_names: list[str], res: ChunkResult
+    scenario: dict[str, object], look_names: list[str], res: ChunkResult | ReplicateSummary
 ) -> ScenarioCharacteristics:
     r = np.arange(res.stop_look.size)
     n_looks = len(look_names)

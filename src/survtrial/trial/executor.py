@@ -33,9 +33,14 @@ def map_chunks(
     executor: str = "local",
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    consume: Callable[[int, Any], None] | None = None,
 ) -> list[Any]:
     """``[fn(*call) for call in calls]``, run side by side; ``progress(done)`` after each chunk
     with the replicates finished (``sizes[i]`` per call). Ctrl-C cancels what has not started.
+
+    With ``consume``, each result is handed to ``consume(i, result)`` in call order (those that
+    finish early wait for the ones before them) and not kept: the list returned is empty, and
+    this process holds only the results still waiting for their turn.
 
     ``executor="local"``: ``workers`` processes (forkserver; in this process when 1, or when
     processes cannot start, with a warning). ``"dask"``: a running scheduler at ``scheduler``,
@@ -49,10 +54,20 @@ def map_chunks(
         raise InputError("scheduler: a scheduler address needs --executor dask")
     results: list[Any] = [None] * len(calls)
     done = 0
+    waiting: dict[int, Any] = {}  # with consume: results that came before their turn
+    turn = 0
+    completed: set[int] = set()
 
     def finished(i: int, result: Any) -> None:
-        nonlocal done
-        results[i] = result
+        nonlocal done, turn
+        completed.add(i)
+        if consume is None:
+            results[i] = result
+        else:
+            waiting[i] = result
+            while turn in waiting:
+                consume(turn, waiting.pop(turn))
+                turn += 1
         done += sizes[i]
         if progress is not None:
             progress(done)
@@ -63,8 +78,8 @@ def map_chunks(
         for i, call in enumerate(calls):
             finished(i, fn(*call))
     else:
-        _processes(fn, calls, workers, finished, results)
-    return results
+        _processes(fn, calls, workers, finished, completed)
+    return results if consume is None else []
 
 
 def keep_freed_memory() -> None:
@@ -100,7 +115,7 @@ def _worker_setup() -> None:
     keep_freed_memory()
 
 
-def _processes(fn, calls, workers, finished, results) -> None:
+def _processes(fn, calls, workers, finished, completed: set[int]) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -128,7 +143,7 @@ def _processes(fn, calls, workers, finished, results) -> None:
             stacklevel=3,
         )
         for i, call in enumerate(calls):
-            if results[i] is None:
+            if i not in completed:
                 finished(i, fn(*call))
 
 

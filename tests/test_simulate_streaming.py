@@ -1,0 +1,82 @@
+"""`survtrial simulate` writes replicates.parquet chunk by chunk (report.simulation.
+ReplicatesWriter as simulate's sink): the file and the operating characteristics equal those of
+a run that keeps every replicate, whatever the chunks and workers; the parent keeps only what
+the characteristics read; an interrupted run leaves no file."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import survtrial.simulate.run as run_mod
+from survtrial.protocol import builtin_text
+from survtrial.report.simulation import ReplicatesWriter, document, replicates_table
+from survtrial.simulate import simulate
+from survtrial.simulate.characteristics import ReplicateSummary
+from survtrial.trial.executor import map_chunks
+
+TWO_ARM = builtin_text("two_arm_example")
+ARGS = dict(replicates=300, seed=3, vary=("monitoring.alpha=0.025,0.05",))
+
+
+def _same_tables(a, b) -> None:
+    assert a.schema == b.schema and a.num_rows == b.num_rows
+    for name in a.column_names:
+        x, y = a[name].to_numpy(), b[name].to_numpy()
+        if x.dtype.kind == "f":
+            np.testing.assert_array_equal(x, y)  # NaN where NaN
+        else:
+            assert (x == y).all(), name
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_file_equals_the_kept_replicates(tmp_path, monkeypatch, workers):
+    kept = simulate(TWO_ARM, "t.toml", "t", **ARGS)
+    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # one block a chunk: 19 per scenario
+    monkeypatch.setattr(ReplicatesWriter, "ROW_GROUP", 500)  # several row groups
+    writer = ReplicatesWriter(tmp_path)
+    streamed = simulate(TWO_ARM, "t.toml", "t", workers=workers, sink=writer, **ARGS)
+    writer.close()
+    assert all(s.replicates is None for s in streamed.scenarios)
+    table = pq.read_table(tmp_path / "replicates.parquet")
+    _same_tables(table, replicates_table(kept))
+    assert pq.ParquetFile(tmp_path / "replicates.parquet").num_row_groups > 1
+    assert not (tmp_path / "replicates.parquet.part").exists()
+    a, b = document(kept), document(streamed)
+    a.pop("elapsed_seconds", None), b.pop("elapsed_seconds", None)
+    assert json.dumps(a["scenarios"]) == json.dumps(b["scenarios"])
+
+
+def test_the_summary_is_what_the_characteristics_read():
+    kept = simulate(TWO_ARM, "t.toml", "t", replicates=64, seed=2)
+    res = kept.scenarios[0].replicates
+    summary = ReplicateSummary.of(res)
+    from survtrial.simulate.characteristics import characteristics
+
+    looks = [lk.name for lk in kept.scenarios[0].protocol.monitoring.looks]
+    assert characteristics({}, looks, summary) == characteristics({}, looks, res)
+    assert summary.decision.dtype == np.int8
+
+
+def test_abort_leaves_no_file(tmp_path):
+    writer = ReplicatesWriter(tmp_path)
+    writer.ROW_GROUP = 1
+    kept = simulate(TWO_ARM, "t.toml", "t", replicates=16, seed=2)
+    writer(0, kept.scenarios[0].protocol, kept.scenarios[0].replicates)
+    assert (tmp_path / "replicates.parquet.part").exists()
+    writer.abort()
+    assert not list(tmp_path.iterdir())
+
+
+def _square(x):
+    return x * x
+
+
+def test_consume_receives_results_in_call_order():
+    got = []
+    out = map_chunks(_square, [(i,) for i in range(7)], [1] * 7,
+                     consume=lambda i, r: got.append((i, r)))  # fmt: skip
+    assert out == [] and got == [(i, i * i) for i in range(7)]
