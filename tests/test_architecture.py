@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "units": 0,
     "arrays": 0,
     "_compiled": 0,
+    "_processes": 0,
     "stats": 1,
     "design": 2,
     "analysis": 3,

@@ -80,3 +80,27 @@ def test_consume_receives_results_in_call_order():
     out = map_chunks(_square, [(i,) for i in range(7)], [1] * 7,
                      consume=lambda i, r: got.append((i, r)))  # fmt: skip
     assert out == [] and got == [(i, i * i) for i in range(7)]
+
+
+def test_prestarted_workers_are_used_and_released(monkeypatch):
+    """prestart_workers starts a pool for the next map_chunks with as many workers (the same
+    results as a pool started there); release_prestarted shuts down one left unused."""
+    from survtrial import _processes
+
+    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # 3 chunks of one block: processes
+    try:
+        _processes.prestart_workers(2, ["survtrial.simulate.chunk"])
+        pool = _processes.PRESTARTED[2]
+        args = dict(replicates=48, seed=5)
+        with_pool = simulate(TWO_ARM, "t.toml", "t", workers=2, **args)
+        assert 2 not in _processes.PRESTARTED  # taken by the run
+        assert pool._shutdown_thread  # and shut down after it
+        alone = simulate(TWO_ARM, "t.toml", "t", workers=1, **args)
+        assert document(with_pool)["scenarios"] == document(alone)["scenarios"]
+        _processes.prestart_workers(2)
+        _processes.prestart_workers(1)  # one worker: nothing to start
+        assert list(_processes.PRESTARTED) == [2]
+        _processes.release_prestarted()
+        assert not _processes.PRESTARTED
+    finally:
+        _processes.release_prestarted()

@@ -51,13 +51,13 @@ def _run(
     workers: int,
     report: bool = True,
 ) -> None:
+    from survtrial._processes import keep_freed_memory
     from survtrial.io.adam import write_adam
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
     from survtrial.report.reproduction import print_reproduction, write_reproduction
     from survtrial.reproduce import reproduce
     from survtrial.trial import cut_data
-    from survtrial.trial.executor import keep_freed_memory
 
     keep_freed_memory()
     text, source, name = protocol_text(protocol, builtin_only)

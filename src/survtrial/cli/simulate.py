@@ -49,12 +49,23 @@ def simulate_command(
     ] = "cpu",
 ) -> None:
     """Operating characteristics of a protocol's design: power, stops by look, expectations."""
+    from survtrial._processes import prestart_workers, release_prestarted
+
+    if executor == "local" and device == "cpu":  # the workers start beside this process's own
+        prestart_workers(workers, ["survtrial.simulate.chunk"])
+    try:
+        _simulate(protocol, replicates, seed, out, vary, workers, executor, scheduler, device)
+    finally:
+        release_prestarted()  # a pool that an error before the run left unused
+
+
+def _simulate(protocol, replicates, seed, out, vary, workers, executor, scheduler, device):
+    from survtrial._processes import keep_freed_memory
     from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
     from survtrial.report.files import output_dir
     from survtrial.report.simulation import ReplicatesWriter, print_simulation, write_simulation
     from survtrial.simulate import simulate
-    from survtrial.trial.executor import keep_freed_memory
 
     backend(device)  # no GPU, or no CuPy: say so before anything starts
     keep_freed_memory()

@@ -147,19 +147,29 @@ class ReplicatesWriter:
         self._rows = 0
 
     def __call__(self, scenario: int, protocol, chunk) -> None:
-        table = replicate_rows(scenario, protocol, chunk)
-        self._pending.append(table)
-        self._rows += table.num_rows
+        self._pending.append((scenario, protocol, chunk))
+        self._rows += int((chunk.stop_look + 1).sum())  # the looks held
         if self._rows >= self.ROW_GROUP:
             self._flush()
 
     def _flush(self) -> None:
+        """The pending chunks as one row group: each scenario's chunks joined first, so the
+        rows are built by a few array operations, not per chunk."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        from survtrial.simulate.chunk import concatenate
+
         if not self._pending:
             return
-        table = pa.concat_tables(self._pending)
+        tables, start = [], 0
+        for i in range(1, len(self._pending) + 1):
+            if i == len(self._pending) or self._pending[i][0] != self._pending[start][0]:
+                scenario, protocol, _ = self._pending[start]
+                joined = concatenate([c for _, _, c in self._pending[start:i]])
+                tables.append(replicate_rows(scenario, protocol, joined))
+                start = i
+        table = pa.concat_tables(tables)
         try:
             if self._writer is None:
                 self._writer = pq.ParquetWriter(self.part, table.schema)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from survtrial._errors import InputError
+from survtrial._processes import PRESTARTED, new_pool
 
 EXECUTORS = ("local", "dask")
 
@@ -82,51 +83,13 @@ def map_chunks(
     return results if consume is None else []
 
 
-def keep_freed_memory() -> None:
-    """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system
-    (no mmap for blocks under 32 MiB, no trimming under 2 GiB): a chunk's numpy temporaries
-    of a few MB are then not page-faulted anew at every operation (docs/performance.md).
-    Process-wide, so called only by the command-line tools and the worker processes; a no-op
-    where the C library has no ``mallopt``."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = libc.mallopt if libc is not None else None
-    except (OSError, AttributeError):
-        return
-    if mallopt is None:
-        return
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    mallopt(m_mmap_threshold, 32 << 20)
-    mallopt(m_trim_threshold, (1 << 31) - 1)
-    mallopt(m_top_pad, 256 << 20)
-
-
-def _worker_setup() -> None:
-    """In a worker process: Ctrl-C is the parent's to handle (it cancels the queue and waits
-    for the chunks that are running), so a worker never dies half-way through a chunk; and
-    freed memory is kept for the next chunk (:func:`keep_freed_memory`)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    keep_freed_memory()
-
-
 def _processes(fn, calls, workers, finished, completed: set[int]) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    # not fork: forking a process that runs threads (BLAS, the progress bar) can deadlock
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-    context = multiprocessing.get_context(method)
     try:
-        pool = ProcessPoolExecutor(
-            min(workers, len(calls)), mp_context=context, initializer=_worker_setup
-        )
+        n = min(workers, len(calls))
+        pool = PRESTARTED.pop(n, None) or new_pool(n)
         try:
             futures = {pool.submit(fn, *call): i for i, call in enumerate(calls)}
             for future in as_completed(futures):

@@ -1,0 +1,89 @@
+"""Local worker processes for the simulations (layer 0, standard library only, so that the
+command line can start them before it loads anything heavy): how a worker starts, a pool
+started ahead of its first use, and glibc's malloc told to keep freed memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system
+    (no mmap for blocks under 32 MiB, no trimming under 2 GiB): a chunk's numpy temporaries
+    of a few MB are then not page-faulted anew at every operation (docs/performance.md).
+    Process-wide, so called only by the command-line tools and the worker processes; a no-op
+    where the C library has no ``mallopt``."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = libc.mallopt if libc is not None else None
+    except (OSError, AttributeError):
+        return
+    if mallopt is None:
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, (1 << 31) - 1)
+    mallopt(m_top_pad, 256 << 20)
+
+
+def _worker_setup(preload: tuple[str, ...] = ()) -> None:
+    """In a worker process: Ctrl-C is the parent's to handle (it cancels the queue and waits
+    for the chunks that are running), so a worker never dies half-way through a chunk; freed
+    memory is kept for the next chunk (:func:`keep_freed_memory`); the modules ``preload``
+    are imported before the first chunk arrives."""
+    import importlib
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()
+    for name in preload:
+        importlib.import_module(name)
+
+
+def _ready() -> None:
+    """A task that does nothing: submitting it starts the pool's processes."""
+
+
+PRESTARTED: dict[int, Any] = {}  # workers -> a pool started ahead of its first map_chunks
+
+
+def new_pool(workers: int, preload: tuple[str, ...] = ()):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # not fork: forking a process that runs threads (BLAS, the progress bar) can deadlock
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_worker_setup,
+        initargs=(tuple(preload),),
+    )
+
+
+def prestart_workers(workers: int, preload: Sequence[str] = ()) -> None:
+    """Start ``workers`` local worker processes now, each importing the modules ``preload``,
+    for the next :func:`map_chunks` with as many workers: their start-up (about a second:
+    Python, imports) then runs beside the caller's own instead of after it. The results do not
+    change. Nothing happens for one worker, or where processes cannot start (map_chunks then
+    starts its own); :func:`release_prestarted` shuts down a pool that was not used."""
+    if workers < 2 or workers in PRESTARTED:
+        return
+    try:
+        pool = new_pool(workers, tuple(preload))
+        pool.submit(_ready)  # the pool starts all its processes on its first task
+    except (OSError, NotImplementedError):
+        return
+    PRESTARTED[workers] = pool
+
+
+def release_prestarted() -> None:
+    """Shut down the pools that :func:`prestart_workers` started and no map_chunks used."""
+    while PRESTARTED:
+        _, pool = PRESTARTED.popitem()
+        pool.shutdown(wait=False, cancel_futures=True)
