@@ -4,13 +4,15 @@
 # and agreement of benchmarks/simulate_gpu.py. Logs go to ${OUT:-.}/ (pytest.log, profile.log,
 # bench.log, gpu.json).
 #
-# Where the machine has no registry access, carry the missing pure-Python dependencies as
-# wheels first, here (pydantic was the only one missing on the H100 image of 2026-11):
+# Where the machine has no registry access, carry the missing dependencies as wheels first,
+# here (pydantic was the only one missing on the H100 image of 2026-11; since issue 10's
+# session 5 the CPU runs numba kernels, so add numba and llvmlite, about 50 MB, for the CPU
+# comparison runs: the GPU path itself never imports numba):
 #   echo /.whl/ >> .git/info/exclude
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #     --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
 #     --platform manylinux2014_x86_64 -d .whl pydantic pydantic_core annotated-types \
-#     typing-inspection
+#     typing-inspection numba llvmlite
 # then run this script there with `.whl` carried.
 set -o pipefail
 out="${OUT:-.}"
