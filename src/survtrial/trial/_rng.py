@@ -2,7 +2,7 @@
 purpose, independent of how the batch is chunked and of which other draws a protocol makes.
 
 Replicates are grouped in fixed blocks of ``backend.block`` replicates (:data:`BLOCK` on the
-CPU). Every draw names its purpose (arrival times, block keys, the latent time of event cause
+CPU). Every draw names its purpose (arrival times, block arrangements, the latent time of cause
 k, ...); block ``b`` draws purpose ``p`` (index ``k`` for an indexed purpose) from its own
 generator, seeded with ``SeedSequence(seed, spawn_key=(b, p))`` (``(b, p, k)``): child p (then
 k) of child b of ``SeedSequence(seed).spawn``; numpy's PCG64 on the CPU, cuRAND's Philox on the
