@@ -46,7 +46,7 @@ def main() -> None:
 
     from survtrial import _compiled
     from survtrial.protocol import load_builtin, parse_protocol
-    from survtrial.trial.executor import keep_freed_memory
+    from survtrial._processes import keep_freed_memory
 
     keep_freed_memory()
     _compiled.ENABLED = not a.array_code
