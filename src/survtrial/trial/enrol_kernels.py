@@ -10,11 +10,45 @@ import numpy as np
 from survtrial._compiled import kernel
 
 
+# the day table's most buckets (:func:`_day_table`)
+MAX_BUCKETS = 1 << 16
+
+
+@kernel
+def _day_table(cum):  # pragma: no cover
+    """A first guess of the enrolment day by bucket of the arrival: ``table[b]`` is the day d
+    with cum[d] <= b w < cum[d + 1], for buckets of width w = total / n_b no wider than the
+    smallest positive daily increment of ``cum`` (at most :data:`MAX_BUCKETS` buckets). An
+    arrival x is then on day table[int(x / w)] or, but for rounding and the days of smaller
+    increments, the next. Returns (table, 1 / w)."""
+    n_days = cum.shape[0] - 1
+    total = cum[n_days - 1]
+    inc = np.inf
+    for d in range(n_days - 1):
+        step = cum[d + 1] - cum[d]
+        if step > 0.0 and step < inc:
+            inc = step
+    if not (total > 0.0 and inc < np.inf):
+        return np.zeros(2, dtype=np.int64), 0.0
+    n_b = np.int64(min(total / inc, MAX_BUCKETS)) + 1
+    inv_w = n_b / total
+    table = np.empty(n_b + 2, dtype=np.int64)
+    d = 0
+    for b in range(n_b + 2):
+        x = b / inv_w
+        while cum[d + 1] <= x:
+            d += 1
+        table[b] = d
+    return table, inv_w
+
+
 @kernel
 def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):  # pragma: no cover
     r, n = draws.shape
     n_days = cum.shape[0] - 1  # cum ends with +inf: cum[day + 1] exists for every day
     total = cum[n_days - 1]
+    table, inv_w = _day_table(cum)
+    last_bucket = table.shape[0] - 1
     enrol_day = np.empty((r, n))
     enrolled = np.zeros((r, n), dtype=np.bool_)
     randomized = np.zeros((r, n), dtype=np.bool_)
@@ -24,16 +58,18 @@ def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay): 
     n_rand = np.zeros(r, dtype=np.int64)
     for i in range(r):
         arrival = 0.0
-        day = 0  # cum[day] <= arrival < cum[day + 1]: arrivals increase, so the day only grows
         candidates = 0
         for j in range(n):
             arrival += draws[i, j]
             if arrival > total:
                 enrol_day[i, j] = np.inf
                 continue
-            # two steps without a branch (the next day is reached about every other patient,
-            # a branch on it would be mispredicted half the time), then any further days
-            day += cum[day + 1] <= arrival
+            # the day d with cum[d] <= arrival < cum[d + 1]: guessed from the bucket (not from
+            # the patient before: a chain of dependent loads), then corrected; the step to the
+            # next day without a branch (taken about half the time, it would be mispredicted)
+            day = table[min(np.int64(arrival * inv_w), last_bucket)]
+            while cum[day] > arrival:
+                day -= 1
             day += cum[day + 1] <= arrival
             while cum[day + 1] <= arrival:
                 day += 1
