@@ -18,8 +18,13 @@ def _reference(draws, cum):
 def _days(draws, cum):
     r, n = draws.shape
     out = enrol_flow(
-        draws, cum, np.zeros((r, n), dtype=np.int64), np.full((r, n), -1, dtype=np.int64),
-        10**9, np.array([0]), np.array([0.0]),
+        draws,
+        cum,
+        np.zeros((r, n), dtype=np.int64),
+        np.full((r, n), -1, dtype=np.int64),
+        10**9,
+        np.array([0]),
+        np.array([0.0]),
     )
     return out[0]
 

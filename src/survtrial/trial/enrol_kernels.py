@@ -9,7 +9,6 @@ import numpy as np
 
 from survtrial._compiled import kernel
 
-
 # the day table's most buckets (:func:`_day_table`)
 MAX_BUCKETS = 1 << 16
 
