@@ -91,6 +91,8 @@ CASES = [  # stratify_by, strata, the strata used, block sizes, ratio: 1 to 8 ce
     (["risk_group", "sex"], 2, [0, 1], [2, 4], (1, 1)),
     (["sex", "risk_group"], 4, [0, 1, 3], [2, 4, 6], (1, 1)),  # 8 cells, 2 empty
     (["risk_group", "sex"], 4, [1, 2, 3], [3, 6], (2, 1)),
+    ([], 1, [0], [16], (1, 1)),  # 12,870 arrangements: the kernel's largest table
+    (["risk_group"], 2, [0, 1], [18, 20], (1, 1)),  # more: decoded place by place
 ]
 
 

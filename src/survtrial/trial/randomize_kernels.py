@@ -61,6 +61,37 @@ def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
         width *= 2
 
 
+# arrangements are looked up in a table (:func:`_arrangement_patterns`) up to this many per
+# block size; past it (blocks of 16 or more) they are decoded place by place
+MAX_PATTERNS = 1 << 14
+
+
+@kernel
+def _arrangement_patterns(binom, n_ctrl_of):  # pragma: no cover
+    """``pat[s, m]``: the arrangement of rank m of a block of size s, one bit per place (1:
+    experimental), decoded as in :func:`_permuted_block_arms`; an empty table where some size
+    has more than :data:`MAX_PATTERNS` arrangements."""
+    bmax = binom.shape[0] - 1
+    most = 1
+    for s in range(1, bmax + 1):
+        most = max(most, binom[s, n_ctrl_of[s]])
+    if most > MAX_PATTERNS or bmax > 62:
+        return np.zeros((0, 0), dtype=np.int64)
+    pat = np.zeros((bmax + 1, most), dtype=np.int64)
+    for s in range(1, bmax + 1):
+        for rank in range(binom[s, n_ctrl_of[s]]):
+            control_left = n_ctrl_of[s]
+            m = rank
+            for pos in range(s):
+                with_control = binom[s - pos - 1, control_left - 1] if control_left > 0 else 0
+                if m < with_control:
+                    control_left -= 1
+                else:
+                    m -= with_control
+                    pat[s, rank] |= np.int64(1) << pos
+    return pat
+
+
 @kernel
 def _permuted_block_arms(
     rand_day, randomized, first, stratum, male, stratum_weight, male_weight, n_cells,
@@ -82,6 +113,9 @@ def _permuted_block_arms(
     n_ctrl_of = np.empty(bmax + 1, dtype=np.int64)  # control positions by block size
     for s in range(n_ctrl_of.size):
         n_ctrl_of[s] = s * ratio_control // unit
+    pat = _arrangement_patterns(binom, n_ctrl_of)
+    by_table = pat.shape[0] > 0
+    seq = np.empty(w + bmax + 1, dtype=np.int64)  # a cell's treatment sequence
     for i in range(r):
         if n_cells == 1:  # one cell: the randomized patients in order (no levels to read)
             f = 0
@@ -133,19 +167,27 @@ def _permuted_block_arms(
                 arrangements = binom[s, control_left]
                 # the arrangement: its lexicographic rank, control first
                 m = min(np.int64(arrangement_u[i, c, b] * arrangements), arrangements - 1)
-                for pos in range(s):
-                    with_control = binom[s - pos - 1, control_left - 1] if control_left > 0 else 0
-                    if m < with_control:
-                        control_left -= 1
-                        treatment = 0
-                    else:
-                        m -= with_control
-                        treatment = 1
-                    place = offset + pos
-                    if place < m_cell:
-                        arm[i, cols[lo + place]] = treatment
+                if by_table:
+                    # bmax places, a fixed count (no mispredicted loop exit): those past the
+                    # block's s are 0 and the next block's overwrite them
+                    bits = pat[s, m]
+                    for pos in range(bmax):
+                        seq[offset + pos] = (bits >> pos) & 1
+                else:
+                    for pos in range(s):
+                        with_control = (
+                            binom[s - pos - 1, control_left - 1] if control_left > 0 else 0
+                        )
+                        if m < with_control:
+                            control_left -= 1
+                            seq[offset + pos] = 0
+                        else:
+                            m -= with_control
+                            seq[offset + pos] = 1
                 offset += s
                 b += 1
+            for place in range(m_cell):
+                arm[i, cols[lo + place]] = seq[place]
     return arm
 
 
