@@ -211,6 +211,9 @@ def test_monitor_by_kernels_equals_numpy(name, seed):
     assert _compiled.ENABLED
     _equal(mon.monitor(b), fast)
     assert np.isfinite(fast.z[:, 0]).all()
+    # the patients in each look's data: randomized on or before its day
+    on_day = b.randomized[:, :, None] & (b.rand_day[:, :, None] <= fast.look_day[:, None, :])
+    np.testing.assert_array_equal(fast.randomized, on_day.sum(axis=1))
     if name in ("futility", "nonbinding"):
         assert np.isfinite(fast.futility_bound[:, 0]).any()
 

@@ -63,9 +63,7 @@ def simulate_chunk(
     mon = monitor(batch)
     look_day = to_host(mon.look_day)
     stop = to_host(mon.stop_look)
-    stop_day = be.xp.asarray(look_day[np.arange(n_rep), stop])
-    # randomized by the stopping look (cut_data's in_data, without cutting the follow-up)
-    subjects = to_host((batch.randomized & (batch.rand_day <= stop_day[:, None])).sum(axis=1))
+    subjects = to_host(mon.randomized)[np.arange(n_rep), stop]  # randomized by the stop
     return _chunk_result(
         protocol,
         ids,

@@ -134,9 +134,10 @@ def _kth_days(rand_day, event_time, ltfu_time, stratum, ks):
 @kernel
 def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e, var):
     """One replicate's look at cut ``c`` (its m randomized patients): O - E and V of arm 1
-    per stratum into ``o_e``, ``var``; returns the events, or -1 where a time is not a whole
-    day >= 0. ``grid`` holds 4 cells a day from each stratum's first randomization to the cut
-    and ``days`` one entry a day (:func:`_looks` sizes them)."""
+    per stratum into ``o_e``, ``var``; returns the events (-1 where a time is not a whole
+    day >= 0) and the patients in the data (randomized by the cut). ``grid`` holds 4 cells a
+    day from each stratum's first randomization to the cut and ``days`` one entry a day
+    (:func:`_looks` sizes them)."""
     cells = 0
     offset = np.empty(n_strata, dtype=np.int64)
     span = np.zeros(n_strata, dtype=np.int64)
@@ -147,16 +148,18 @@ def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e,
         cells += span[k] * 4
     grid[:cells] = 0
     events = 0
+    in_data = 0
     # per (stratum, day): exits of arm 0, of arm 1, events of arm 0, of arm 1
     for j in range(m):
         if not rd[j] <= c:  # randomized after the cut: not in the data
             continue
+        in_data += 1
         censor = c - rd[j]  # endpoint_at: the cut, or loss to follow-up if earlier
         censor = lt[j] if lt[j] < censor else censor
         ev = et[j] <= censor
         t = et[j] if ev else censor
         if not (t >= 0.0 and t == np.floor(t)):
-            return -1
+            return -1, in_data
         cell = offset[st[j]] + np.int64(t) * 4 + am[j]
         grid[cell] += 1
         grid[cell + 2] += ev
@@ -188,7 +191,7 @@ def _logrank_row(c, rd, et, lt, st, am, m, first_day, n_strata, grid, days, o_e,
                 acc_v += df * (nf - df) / (nf - 1) * (n1 / nf) * (1 - n1 / nf)
         o_e[k] = acc_oe
         var[k] = acc_v
-    return events
+    return events, in_data
 
 
 @kernel
@@ -196,7 +199,8 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
            n_strata, max_grid):
     """Every look of every replicate: its calendar day (look l at the nth[l]-th event, capped
     at ``latest``, or at fixed[r, l] where nth[l] < 0; with ``chained``, never before the look
-    before), its events and per stratum O - E and V of arm 1. ``ok`` False where a stratum
+    before), its events, its patients in the data and per stratum O - E and V of arm 1.
+    ``ok`` False where a stratum
     is out of range, a time is not a whole day >= 0 or the day grid is over ``max_grid``."""
     r_n, n = stratum.shape
     n_looks = nth.shape[0]
@@ -204,6 +208,7 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
     o_e = np.zeros((n_looks, r_n, n_strata))
     var = np.zeros((n_looks, r_n, n_strata))
     n_events = np.zeros((r_n, n_looks), dtype=np.int64)
+    n_in = np.zeros((r_n, n_looks), dtype=np.int64)
     rd = np.empty(n + 1)
     et = np.empty(n + 1)
     lt = np.empty(n + 1)
@@ -231,7 +236,7 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
         n_ev = 0
         for j in range(m):
             if st[j] >= n_strata:
-                return look_day, o_e, var, n_events, False
+                return look_day, o_e, var, n_events, n_in, False
             if rd[j] < first_day[st[j]]:  # rarely: no chain of stores and loads
                 first_day[st[j]] = rd[j]
             vals[n_ev] = rd[j] + et[j]  # the event days (written always, kept for events)
@@ -256,23 +261,24 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
             for k in range(n_strata):
                 if first_day[k] <= c:
                     if c - first_day[k] >= max_grid:
-                        return look_day, o_e, var, n_events, False
+                        return look_day, o_e, var, n_events, n_in, False
                     need += (np.int64(c - first_day[k]) + 1) * 4
             cells = max(cells, need)
         if cells > max_grid:
-            return look_day, o_e, var, n_events, False
+            return look_day, o_e, var, n_events, n_in, False
         if grid.shape[0] < cells:
             grid = np.zeros(max(cells, 2 * grid.shape[0]), dtype=np.int32)
             days = np.empty(grid.shape[0] // 4 + 1, dtype=np.int64)
         for look in range(n_looks):
-            events = _logrank_row(
+            events, in_data = _logrank_row(
                 look_day[r, look], rd, et, lt, st, am, m, first_day, n_strata, grid, days,
                 o_e[look, r], var[look, r],
             )
             if events < 0:
-                return look_day, o_e, var, n_events, False
+                return look_day, o_e, var, n_events, n_in, False
             n_events[r, look] = events
-    return look_day, o_e, var, n_events, True
+            n_in[r, look] = in_data
+    return look_day, o_e, var, n_events, n_in, True
 
 
 def _z(o_e, var):
@@ -301,7 +307,7 @@ def look_logrank(rand_day, event_time, ltfu_time, stratum, arm, cut_day, n_strat
     one = cut.ndim == 1
     cut2 = np.ascontiguousarray(cut.reshape(cut.shape[0], -1))
     nth = np.full(cut2.shape[1], -1, dtype=np.int64)
-    _, o_e, var, n_events, ok = _looks(
+    _, o_e, var, n_events, _, ok = _looks(
         rand_day, event_time, ltfu_time, stratum, arm, nth, cut2, np.inf, False,
         int(n_strata), MAX_GRID,
     )
@@ -316,18 +322,19 @@ def monitor_looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed_day,
     """The looks of :func:`survtrial.trial.monitor`, all in one pass per replicate: look l
     at the calendar day of the (nth[l]+1)-th event (:func:`kth_event_days`), capped at
     ``latest``, or at ``fixed_day[l]`` where nth[l] < 0 (a date); never before the look
-    before. Returns ``(look_day, events, z)``, each (R, L) (events int64; z as
-    :func:`look_logrank`), or ``None`` where the kernel declines."""
+    before. Returns ``(look_day, events, z, in_data)``, each (R, L) (events and in_data,
+    the patients randomized by the look's day, int64; z as :func:`look_logrank`), or ``None``
+    where the kernel declines."""
     r = stratum.shape[0]
     nth = np.asarray(nth, dtype=np.int64)
     fixed = np.ascontiguousarray(np.broadcast_to(np.asarray(fixed_day, dtype=float), (r, nth.size)))
-    look_day, o_e, var, n_events, ok = _looks(
+    look_day, o_e, var, n_events, n_in, ok = _looks(
         rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, float(latest), True,
         int(n_strata), MAX_GRID,
     )
     if not ok:
         return None
-    return look_day, n_events, _z(o_e, var)
+    return look_day, n_events, _z(o_e, var), n_in
 
 
 def kth_event_days(rand_day, event_time, ltfu_time, stratum, ks) -> np.ndarray:

@@ -70,6 +70,14 @@ def capacity(p: Protocol) -> int:
     return int(np.ceil(min(to_target, to_end) + 20))
 
 
+def constant(xp, value, shape: tuple[int, ...]):
+    """An array of ``shape`` filled with ``value`` (its dtype): on the CPU a read-only view of
+    the one value (no memory, no writes), on the GPU a filled array."""
+    if xp is np:
+        return np.broadcast_to(np.asarray(value), shape)
+    return xp.full(shape, value, dtype=np.asarray(value).dtype)
+
+
 def truncated_lognormal(u, spec, backend: Backend = CPU):
     """Inverse CDF of a log-normal (median, log SD) truncated to [min, max], at uniforms ``u``."""
     from scipy.special import ndtr  # loaded on use: the simulation's workers need none
@@ -127,7 +135,7 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
 
     # age, WBC and sex only describe the patients unless randomization reads sex: each is
     # drawn from its own stream only where used (otherwise NaN, or False for sex)
-    missing = xp.full((r, n), np.nan)
+    missing = constant(xp, np.nan, (r, n))
     age = wbc = missing
     if describe:
         age = truncated_lognormal(streams.random("age", n), pop.age_years, be)
@@ -136,17 +144,22 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
     if describe or uses_sex(p):
         male = streams.random("sex", n) < pop.male_fraction
     else:
-        male = xp.zeros((r, n), dtype=bool)
+        male = constant(xp, False, (r, n))
     gprob = np.array([g.probability for g in pop.groups])
     if len(gprob) > 1:
         cut = xp.asarray(np.cumsum(gprob) / gprob.sum())
         group = xp.searchsorted(cut, streams.random("risk_group", n), side="right")
         group = xp.minimum(group, len(gprob) - 1)
     else:
-        group = xp.zeros((r, n), dtype=np.int64)
+        group = constant(xp, np.int64(0), (r, n))
 
     reasons: list[str] = []
-    exclusion = xp.full((r, n), -1, dtype=np.int64)
+    excluding = any(not g.randomized for g in pop.groups) or any(
+        e.probability > 0 for g in pop.groups for e in g.exclusions
+    ) or any(e.probability > 0 for e in pop.exclusions)  # fmt: skip
+    exclusion = constant(xp, np.int64(-1), (r, n))
+    if excluding:  # written below
+        exclusion = xp.full((r, n), -1, dtype=np.int64)
     for gi, g in enumerate(pop.groups):
         if not g.randomized:
             reasons.append(g.not_randomized_reason)
@@ -202,7 +215,7 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
         male=male,
         wbc_per_ul=wbc,
         group=group,
-        exclusion=xp.where(enrolled, exclusion, -1),
+        exclusion=xp.where(enrolled, exclusion, -1) if excluding else exclusion,
         exclusion_reasons=tuple(reasons),
         randomized=randomized,
         stratum=stratum,

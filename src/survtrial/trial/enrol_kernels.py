@@ -109,12 +109,14 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
     out = _enrol_flow(
         np.ascontiguousarray(draws, dtype=np.float64),
         np.append(np.asarray(cum, dtype=np.float64), np.inf),
-        np.ascontiguousarray(group, dtype=np.int64),
-        np.ascontiguousarray(exclusion, dtype=np.int64),
+        np.asarray(group, dtype=np.int64),  # may be a read-only view of one value
+        np.asarray(exclusion, dtype=np.int64),
         int(target),
         np.ascontiguousarray(group_to_stratum, dtype=np.int64),
         np.ascontiguousarray(delay, dtype=np.float64),
     )
     enrol_day, enrolled, randomized, stratum, rand_day, order, n_rand = out
     width = max(int(n_rand.max()), 1) if n_rand.size else 1
-    return enrol_day, enrolled, randomized, stratum, rand_day, order[:, :width]
+    # contiguous once here, rather than copied by each kernel that reads it
+    first = order if width == order.shape[1] else np.ascontiguousarray(order[:, :width])
+    return enrol_day, enrolled, randomized, stratum, rand_day, first

@@ -180,6 +180,7 @@ class MonitoringResult:
     futility_bound: np.ndarray
     stopped_for_futility: np.ndarray  # (R,) -z fell below the futility bound at an interim
     rejected: np.ndarray  # (R,) crossed an efficacy bound at any look, the last included
+    randomized: np.ndarray  # (R, L) patients randomized by each look's day (in its data)
 
 
 def decide(
@@ -225,8 +226,9 @@ def _event_calendar_days(b: TrialBatch):
 
 
 def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
-    """(look_day, events, z), each (R, L), on the device where ``b``'s arrays are: per look the
-    data cut (:func:`endpoint_at`) and the stratified log-rank of :mod:`survtrial.stats.batch`."""
+    """(look_day, events, z, randomized), each (R, L), on the device where ``b``'s arrays are:
+    per look the data cut (:func:`endpoint_at`), its patients, and the stratified log-rank of
+    :mod:`survtrial.stats.batch`."""
     m = b.protocol.monitoring
     xp = namespace(b.randomized)
     r, n_patients = b.shape
@@ -237,6 +239,7 @@ def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[i
     look_day = xp.zeros((r, n_looks))
     events = xp.zeros((r, n_looks))
     z = xp.full((r, n_looks), np.nan)
+    randomized = xp.zeros((r, n_looks), dtype=np.int64)
     prev = xp.zeros(r)
     for k, look in enumerate(m.looks):
         if look.date is not None:
@@ -258,7 +261,8 @@ def _looks_by_arrays(b: TrialBatch, n_strata: int, latest: float, day_of: dict[i
             z_k = bs.logrank_z(runs)[0]
         z[:, k] = z_k
         events[:, k] = event.sum(axis=1)
-    return look_day, events, z
+        randomized[:, k] = in_data.sum(axis=1)
+    return look_day, events, z, randomized
 
 
 def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[int, float]):
@@ -282,8 +286,8 @@ def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[
     )
     if out is None:
         return None
-    look_day, n_events, z = out
-    return look_day, n_events.astype(float), z
+    look_day, n_events, z, randomized = out
+    return look_day, n_events.astype(float), z, randomized
 
 
 def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
@@ -305,7 +309,7 @@ def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
         looks = _looks_by_kernels(b, n_strata, latest, day_of)
     if looks is None:
         looks = _looks_by_arrays(b, n_strata, latest, day_of)
-    look_day, events, z = looks
+    look_day, events, z, randomized = looks
     n_looks = len(m.looks)
     info = xp.zeros((r, n_looks))
     bound = xp.full((r, n_looks), np.nan)
@@ -344,4 +348,5 @@ def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
         futility_bound=fbound,
         stopped_for_futility=futile,
         rejected=rejected,
+        randomized=randomized,
     )

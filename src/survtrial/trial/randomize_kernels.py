@@ -226,7 +226,7 @@ def permuted_block_arms(
         np.ascontiguousarray(randomized, dtype=np.bool_),
         np.ascontiguousarray(first, dtype=np.int64),
         np.ascontiguousarray(stratum, dtype=np.int64),
-        np.ascontiguousarray(male, dtype=np.bool_),
+        np.asarray(male, dtype=np.bool_),  # may be a read-only view of one value
         int(stratum_weight),
         int(male_weight),
         int(n_cells),
