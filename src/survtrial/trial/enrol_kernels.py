@@ -117,6 +117,5 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
     )
     enrol_day, enrolled, randomized, stratum, rand_day, order, n_rand = out
     width = max(int(n_rand.max()), 1) if n_rand.size else 1
-    # contiguous once here, rather than copied by each kernel that reads it
-    first = order if width == order.shape[1] else np.ascontiguousarray(order[:, :width])
-    return enrol_day, enrolled, randomized, stratum, rand_day, first
+    # a view (rows of N, W used): the kernels that read it take it as it is, uncopied
+    return enrol_day, enrolled, randomized, stratum, rand_day, order[:, :width]

@@ -106,7 +106,7 @@ def outcomes_by_patient(e, cure_u, arm, stratum, randomized, order, starts, rate
             np.ascontiguousarray(arm, dtype=np.int64),
             np.ascontiguousarray(stratum, dtype=np.int64),
             np.ascontiguousarray(randomized, dtype=np.bool_),
-            np.ascontiguousarray(order, dtype=np.int64),
+            np.asarray(order, dtype=np.int64),  # may be a view of wider rows
             int(rates.shape[1] // 2),
             np.ascontiguousarray(starts, dtype=np.float64),
             np.ascontiguousarray(rates, dtype=np.float64),
@@ -123,7 +123,7 @@ def outcomes_by_patient(e, cure_u, arm, stratum, randomized, order, starts, rate
         np.ascontiguousarray(arm, dtype=np.int64),
         np.ascontiguousarray(stratum, dtype=np.int64),
         np.ascontiguousarray(randomized, dtype=np.bool_),
-        np.ascontiguousarray(order, dtype=np.int64),
+        np.asarray(order, dtype=np.int64),  # may be a view of wider rows
         int(rates.shape[1] // 2),
         np.ascontiguousarray(starts, dtype=np.float64),
         np.ascontiguousarray(rates, dtype=np.float64),

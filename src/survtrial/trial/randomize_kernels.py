@@ -224,7 +224,7 @@ def permuted_block_arms(
     return _permuted_block_arms(
         np.ascontiguousarray(rand_day, dtype=np.float64),
         np.ascontiguousarray(randomized, dtype=np.bool_),
-        np.ascontiguousarray(first, dtype=np.int64),
+        np.asarray(first, dtype=np.int64),  # may be a view of wider rows
         np.ascontiguousarray(stratum, dtype=np.int64),
         np.asarray(male, dtype=np.bool_),  # may be a read-only view of one value
         int(stratum_weight),
