@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from survtrial.protocol import load_builtin
-from survtrial.trial.randomize import binomials, permuted_block_draws, permuted_block_sequences
+from survtrial.trial.randomize import (
+    binomials,
+    block_sizes_and_ranks,
+    permuted_block_draws,
+    permuted_block_sequences,
+)
 
 
 class _Streams:
@@ -86,6 +91,24 @@ def test_every_size_and_arrangement_equally_likely(sizes, ratio):
         assert counts.size == comb(s, k)  # no rank beyond the arrangements
         expected = counts.sum() / comb(s, k)
         assert np.abs(counts - expected).max() < 5 * np.sqrt(expected)
+
+
+@pytest.mark.parametrize(("sizes", "ratio"), [([2, 4, 6], (1, 1)), ([3, 6], (2, 1)), ([4], (1, 1))])
+def test_size_and_rank_of_one_uniform(sizes, ratio):
+    """u S: the size at floor(u S), the rank from the fraction; the ends of [0, 1) give the
+    first size's first arrangement and the last size's last (never a rank past it)."""
+    p = _protocol(sizes, ratio)
+    s_last = sizes[-1]
+    k = s_last * ratio[0] // sum(ratio)
+    u = np.array([0.0, np.nextafter(1.0, 0.0), (1 + 0.5) / len(sizes) if len(sizes) > 1 else 0.5])
+    size, rank = block_sizes_and_ranks(np, u, p)
+    assert size[0] == sizes[0] and rank[0] == 0
+    assert size[1] == s_last and rank[1] == comb(s_last, k) - 1
+    if len(sizes) > 1:  # the middle of the second size's interval: its middle arrangement
+        k1 = sizes[1] * ratio[0] // sum(ratio)
+        assert size[2] == sizes[1] and rank[2] == comb(sizes[1], k1) // 2
+    else:
+        assert rank[2] == comb(s_last, k) // 2
 
 
 def test_binomials():

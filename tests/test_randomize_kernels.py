@@ -140,11 +140,11 @@ def test_a_perturbed_input_changes_the_arms():
 def test_a_cell_beyond_the_cells_is_an_error():
     e = _enrolment(4, 3, 30, 2, [0, 1])
     stratum = np.where(e.randomized, 2, -1)  # 2 strata: cells 0 and 1 only
-    arrangement_u = np.zeros((3, 2, 16))
+    block_u = np.zeros((3, 2, 16))
     with pytest.raises(ValueError, match="cell"):
         permuted_block_arms(
-            e.rand_day, e.randomized, e.randomized_first, stratum, e.male, 1, 0, 2, [2], None,
-            arrangement_u, (1, 1), binomials(2),
+            e.rand_day, e.randomized, e.randomized_first, stratum, e.male, 1, 0, 2, [2],
+            block_u, (1, 1), binomials(2),
         )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from survtrial.protocol import builtin_text
 from survtrial.report.simulation import ReplicatesWriter, document, replicates_table
 from survtrial.simulate import simulate
 from survtrial.simulate.characteristics import ReplicateSummary
+from survtrial.trial._rng import BLOCK
 from survtrial.trial.executor import map_chunks
 
 TWO_ARM = builtin_text("two_arm_example")
@@ -91,7 +92,7 @@ def test_prestarted_workers_are_used_and_released(monkeypatch):
     try:
         _processes.prestart_workers(2, ["survtrial.simulate.chunk"])
         pool = _processes.PRESTARTED[2]
-        args = dict(replicates=48, seed=5)
+        args = dict(replicates=3 * BLOCK, seed=5)
         with_pool = simulate(TWO_ARM, "t.toml", "t", workers=2, **args)
         assert 2 not in _processes.PRESTARTED  # taken by the run
         assert pool._shutdown_thread  # and shut down after it

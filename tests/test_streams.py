@@ -11,7 +11,7 @@ import pytest
 
 from survtrial.protocol import parse_protocol
 from survtrial.trial import simulate_batch
-from survtrial.trial._rng import PURPOSES, BlockStreams
+from survtrial.trial._rng import BLOCK, PURPOSES, BlockStreams
 
 SIM = Path(__file__).resolve().parent / "reference" / "fixtures" / "simulate"
 TEXT = (SIM / "of_hr075.toml").read_text()
@@ -58,16 +58,16 @@ def test_a_purpose_is_drawn_once_and_must_be_known():
 
 
 def test_streams_are_a_function_of_seed_block_and_purpose():
-    one = BlockStreams(9, 2, 1, 16).exponential("event", 5, index=0)
-    again = BlockStreams(9, 2, 1, 16).exponential("event", 5, index=0)
+    one = BlockStreams(9, 2, 1, BLOCK).exponential("event", 5, index=0)
+    again = BlockStreams(9, 2, 1, BLOCK).exponential("event", 5, index=0)
     np.testing.assert_array_equal(one, again)
     # block 2 inside a chunk of blocks 1-3 draws the same numbers
-    chunk = BlockStreams(9, 1, 3, 48).exponential("event", 5, index=0)
-    np.testing.assert_array_equal(chunk[16:32], one)
+    chunk = BlockStreams(9, 1, 3, 3 * BLOCK).exponential("event", 5, index=0)
+    np.testing.assert_array_equal(chunk[BLOCK : 2 * BLOCK], one)
     for other in (
-        BlockStreams(9, 2, 1, 16).exponential("event", 5, index=1),
-        BlockStreams(9, 2, 1, 16).exponential("arrival", 5),
-        BlockStreams(8, 2, 1, 16).exponential("event", 5, index=0),
+        BlockStreams(9, 2, 1, BLOCK).exponential("event", 5, index=1),
+        BlockStreams(9, 2, 1, BLOCK).exponential("arrival", 5),
+        BlockStreams(8, 2, 1, BLOCK).exponential("event", 5, index=0),
     ):
         assert not np.array_equal(other, one)
     assert len(set(PURPOSES.values())) == len(PURPOSES)  # every purpose its own spawn key

@@ -11,7 +11,7 @@ from scipy.special import ndtri
 from survtrial.analysis import headline
 from survtrial.protocol import builtin_text, load_builtin, parse_protocol
 from survtrial.trial import cut_data, monitor, run_trials, simulate_batch
-from survtrial.trial._rng import BlockStreams
+from survtrial.trial._rng import BLOCK, BlockStreams
 from survtrial.trial.monitor import efficacy_bound
 
 AALL = load_builtin("aall1731")
@@ -172,7 +172,7 @@ def test_without_worker_processes_the_run_falls_back_to_this_process(monkeypatch
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", unavailable)
     with pytest.warns(RuntimeWarning, match="worker processes failed"):
-        two = run_trials(AALL, 32, seed=5, chunk_blocks=1, workers=2)
-    one = run_trials(AALL, 32, seed=5, chunk_blocks=1)
+        two = run_trials(AALL, BLOCK + 8, seed=5, chunk_blocks=1, workers=2)  # two chunks
+    one = run_trials(AALL, BLOCK + 8, seed=5, chunk_blocks=1)
     for k in one.summary:
         np.testing.assert_array_equal(one.summary[k], two.summary[k])

@@ -20,7 +20,7 @@ from survtrial import InputError
 from survtrial.design import group_sequential
 from survtrial.protocol import builtin_text, load_builtin, with_overrides
 from survtrial.trial import run_trials, simulate_batch
-from survtrial.trial._rng import BlockStreams
+from survtrial.trial._rng import BLOCK, BlockStreams
 from survtrial.trial.monitor import decide, efficacy_bound, look_bounds, monitor
 from tests.helpers import FIXTURES
 
@@ -39,11 +39,11 @@ def _monitoring(**futility):
     return _with(**futility).monitoring
 
 
-def _batch(p, seed=3, blocks=8, first_block=0):
-    n = blocks * 16
-    return simulate_batch(
-        p, BlockStreams(seed, first_block, blocks, n), np.arange(first_block * 16, n)
-    )
+def _batch(p, seed=3, blocks=2, first_block=0):
+    n = blocks * BLOCK
+    first = first_block * BLOCK
+    streams = BlockStreams(seed, first_block, blocks, n)
+    return simulate_batch(p, streams, np.arange(first, first + n))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def null_and_strong():
     out = {}
     for label, hazard in (("null", [0.25]), ("strong", [0.08])):
         p = _with({"outcomes.hazards[1].per_year": hazard}, beta_spending="OF")
-        out[label] = monitor(_batch(p, seed=11, blocks=16))
+        out[label] = monitor(_batch(p, seed=11, blocks=4))
     return out
 
 
@@ -250,10 +250,10 @@ def test_futility_stops_often_under_h0_and_rarely_under_a_strong_effect(null_and
 def test_without_futility_nothing_changes():
     p = load_builtin("two_arm_example")
     assert p.monitoring.beta_spending is None and not p.monitoring.binding_futility
-    mon = monitor(_batch(p, blocks=4))
+    mon = monitor(_batch(p, blocks=1))
     assert np.isnan(mon.futility_bound).all()
     assert not mon.stopped_for_futility.any()
-    with_fut = monitor(_batch(_with(beta_spending="OF"), blocks=4))
+    with_fut = monitor(_batch(_with(beta_spending="OF"), blocks=1))
     # non-binding futility: same statistics and efficacy bounds at the first look
     np.testing.assert_array_equal(mon.z[:, 0], with_fut.z[:, 0])
     np.testing.assert_array_equal(mon.bound[:, 0], with_fut.bound[:, 0])
@@ -268,13 +268,13 @@ def test_without_futility_nothing_changes():
 
 def test_results_do_not_depend_on_chunking():
     p = _with(beta_spending="Pocock", binding_futility=True)
-    whole = monitor(_batch(p, seed=5, blocks=4))
-    parts = [monitor(_batch(p, seed=5, blocks=1, first_block=i)) for i in range(4)]
+    whole = monitor(_batch(p, seed=5, blocks=3))
+    parts = [monitor(_batch(p, seed=5, blocks=1, first_block=i)) for i in range(3)]
     for name in ("z", "bound", "futility_bound", "stop_look", "stopped_for_futility", "rejected"):
         joined = np.concatenate([getattr(q, name) for q in parts])
         np.testing.assert_array_equal(getattr(whole, name), joined, err_msg=name)
-    a = run_trials(p, 40, seed=5, chunk_blocks=1)
-    b = run_trials(p, 40, seed=5, chunk_blocks=4)
+    a = run_trials(p, 2 * BLOCK + 8, seed=5, chunk_blocks=1)  # three chunks
+    b = run_trials(p, 2 * BLOCK + 8, seed=5, chunk_blocks=4)  # one
     for key in a.interim:
         np.testing.assert_array_equal(a.interim[key], b.interim[key], err_msg=key)
     for key in a.summary:

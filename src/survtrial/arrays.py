@@ -87,7 +87,7 @@ class Backend:
             self.xp.get_default_memory_pool().free_all_blocks()
 
 
-CPU = Backend("cpu", np, 16)
+CPU = Backend("cpu", np, 64)
 GPU_BLOCK = 1024  # replicates per random generator on the GPU: one draw fills the device
 
 

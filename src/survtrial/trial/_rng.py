@@ -32,8 +32,8 @@ PURPOSES = {
     "wbc": 3,
     "risk_group": 4,
     "exclusion": 5,  # indexed by exclusion step
-    "block_size": 6,
-    "block_arrangement": 7,  # permuted blocks: the rank of each block's arrangement
+    "block_size": 6,  # no longer drawn (a block's one uniform gives its size too)
+    "block_arrangement": 7,  # permuted blocks: one uniform a block, its size and arrangement
     "minimization_choice": 8,
     "minimization_tie": 9,
     "body_size": 10,  # indexed: 0 the shared size deviate, 1 the weight's own deviate

@@ -141,7 +141,7 @@ def run_trials(
     protocol: Protocol,
     replicates: int,
     seed: int,
-    chunk_blocks: int = 4,
+    chunk_blocks: int = 1,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
 ) -> BatchRun:

@@ -25,35 +25,34 @@ def binomials(n: int) -> np.ndarray:
 
 def permuted_block_uniforms(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
     """The draws of the permuted blocks of ``length`` places per cell, B = length // smallest
-    size + 1 blocks per cell: a uniform (R, C, B) for each block's size (None with one size)
-    and one for its arrangement (:func:`block_sizes_and_ranks`)."""
-    sizes = p.randomization.block_sizes
-    n_blocks = length // min(sizes) + 1
-    size_u = streams.random("block_size", n_cells, n_blocks) if len(sizes) > 1 else None
-    return size_u, streams.random("block_arrangement", n_cells, n_blocks)
+    size + 1 blocks per cell: one uniform (R, C, B) a block, which gives both its size and
+    its arrangement (:func:`block_sizes_and_ranks`)."""
+    n_blocks = length // min(p.randomization.block_sizes) + 1
+    return streams.random("block_arrangement", n_cells, n_blocks)
 
 
-def block_sizes_and_ranks(xp, size_u, arrangement_u, p: Protocol):
-    """Each block's size (R, C, B), one of the protocol's sizes with equal chances (the one at
-    floor(u * number of sizes)), and its arrangement's rank, one of the C(s, k) arrangements of
-    its k = s * ratio[0] / unit control places with equal chances (floor(u * C(s, k)))."""
+def block_sizes_and_ranks(xp, u, p: Protocol):
+    """Each block's size (R, C, B) and its arrangement's rank from its uniform u: with S sizes,
+    v = u S; the size is the one at floor(v) (each with chance 1/S), and the rank is
+    floor(f C(s, k)) of the fraction f = v - floor(v), uniform on [0, 1) given the size: one of
+    the C(s, k) arrangements of the block's k = s * ratio[0] / unit control places, each with
+    equal chance. One size: v = u, the rank is floor(u C(s, k)). Ranks past the last (a
+    rounding of u S up to S) are the last."""
     sizes = np.asarray(p.randomization.block_sizes)
     ratio = (p.control.ratio, p.experimental.ratio)
-    if size_u is None:
-        size = xp.full(arrangement_u.shape, int(sizes[0]), dtype=np.int64)
-    else:
-        pick = (size_u * len(sizes)).astype(np.int64)
-        size = xp.asarray(sizes)[xp.minimum(pick, len(sizes) - 1)]
+    v = u * len(sizes)
+    pick = xp.minimum(v.astype(np.int64), len(sizes) - 1)
+    size = xp.asarray(sizes)[pick]
     binom = xp.asarray(binomials(int(sizes.max())))
     arrangements = binom[size, size * ratio[0] // sum(ratio)]
-    rank = xp.minimum((arrangement_u * arrangements).astype(np.int64), arrangements - 1)
+    rank = xp.minimum(((v - pick) * arrangements).astype(np.int64), arrangements - 1)
     return size, rank
 
 
 def permuted_block_draws(streams: BlockStreams, p: Protocol, n_cells: int, length: int):
     """Block sizes and arrangement ranks (R, C, B) of :func:`permuted_block_uniforms`."""
-    size_u, arrangement_u = permuted_block_uniforms(streams, p, n_cells, length)
-    return block_sizes_and_ranks(streams.xp, size_u, arrangement_u, p)
+    u = permuted_block_uniforms(streams, p, n_cells, length)
+    return block_sizes_and_ranks(streams.xp, u, p)
 
 
 def permuted_block_sequences(
@@ -183,14 +182,11 @@ def randomize(
         from survtrial.trial.randomize_kernels import permuted_block_arms
 
         stratum_weight, male_weight, n_cells = _cell_weights(p)
-        size_u, arrangement_u = permuted_block_uniforms(
-            streams, p, n_cells, places_per_cell(p, n)
-        )
+        u = permuted_block_uniforms(streams, p, n_cells, places_per_cell(p, n))
         return permuted_block_arms(
             e.rand_day, e.randomized, e.randomized_first, e.stratum, e.male,
-            stratum_weight, male_weight, n_cells, p.randomization.block_sizes, size_u,
-            arrangement_u, (p.control.ratio, p.experimental.ratio),
-            binomials(max(p.randomization.block_sizes)),
+            stratum_weight, male_weight, n_cells, p.randomization.block_sizes, u,
+            (p.control.ratio, p.experimental.ratio), binomials(max(p.randomization.block_sizes)),
         )  # fmt: skip
     # randomization order: by day, the randomized patients only (the others, at day inf,
     # would sort after them); a stable sort keeps the column order at a tie

@@ -95,11 +95,11 @@ def _arrangement_patterns(binom, n_ctrl_of):  # pragma: no cover
 @kernel
 def _permuted_block_arms(
     rand_day, randomized, first, stratum, male, stratum_weight, male_weight, n_cells,
-    sizes, size_u, arrangement_u, binom, ratio_control, unit,
+    sizes, block_u, binom, ratio_control, unit,
 ):  # fmt: skip
     r, n = randomized.shape
     w = first.shape[1]
-    n_blocks = arrangement_u.shape[2]
+    n_blocks = block_u.shape[2]
     n_sizes = sizes.shape[0]
     bmax = binom.shape[0] - 1
     arm = np.full((r, n), -1, dtype=np.int64)
@@ -157,16 +157,17 @@ def _permuted_block_arms(
             while offset < m_cell:
                 if b >= n_blocks:
                     raise ValueError("the drawn blocks do not cover the cell's patients")
-                if n_sizes > 1:  # as block_sizes_and_ranks: floor(u * sizes), then C(s, k)
-                    s = sizes[min(np.int64(size_u[i, c, b] * n_sizes), n_sizes - 1)]
-                else:
-                    s = sizes[0]
+                # as block_sizes_and_ranks: v = u S, the size at floor(v), the rank from the
+                # fraction v - floor(v)
+                v = block_u[i, c, b] * n_sizes
+                pick = min(np.int64(v), n_sizes - 1)
+                s = sizes[pick]
                 if s < 1 or s > bmax:
                     raise ValueError("a drawn block size is not within 1 .. the largest size")
                 control_left = n_ctrl_of[s]
                 arrangements = binom[s, control_left]
                 # the arrangement: its lexicographic rank, control first
-                m = min(np.int64(arrangement_u[i, c, b] * arrangements), arrangements - 1)
+                m = min(np.int64((v - pick) * arrangements), arrangements - 1)
                 if by_table:
                     # bmax places, a fixed count (no mispredicted loop exit): those past the
                     # block's s are 0 and the next block's overwrite them
@@ -201,8 +202,7 @@ def permuted_block_arms(
     male_weight: int,
     n_cells: int,
     sizes,
-    size_u: np.ndarray | None,
-    arrangement_u: np.ndarray,
+    block_u: np.ndarray,
     ratio: tuple[int, int],
     binom: np.ndarray,
 ) -> np.ndarray:
@@ -212,15 +212,13 @@ def permuted_block_arms(
     randomization order before the sort by day (``Enrolment.randomized_first``: every randomized
     column, in column order); a randomized patient's cell is ``stratum_weight * max(stratum, 0)
     + male_weight * male``, below ``n_cells``; ``sizes`` the protocol's block sizes;
-    ``size_u`` (None with one size) and ``arrangement_u`` (R, n_cells, B) the blocks' uniforms
+    ``block_u`` (R, n_cells, B) the blocks' uniforms, one a block
     (:func:`survtrial.trial.randomize.permuted_block_uniforms`), turned into sizes and ranks as
     :func:`survtrial.trial.randomize.block_sizes_and_ranks` does, for the blocks in use only;
     ``ratio`` (control, experimental); ``binom`` the table C(a, b) for a, b up to the largest
     size (:func:`survtrial.trial.randomize.binomials`).
     """
     sizes = np.asarray(sizes, dtype=np.int64)
-    if size_u is None:
-        size_u = np.zeros((1, 1, 1))
     return _permuted_block_arms(
         np.ascontiguousarray(rand_day, dtype=np.float64),
         np.ascontiguousarray(randomized, dtype=np.bool_),
@@ -231,8 +229,7 @@ def permuted_block_arms(
         int(male_weight),
         int(n_cells),
         sizes,
-        np.ascontiguousarray(size_u, dtype=np.float64),
-        np.ascontiguousarray(arrangement_u, dtype=np.float64),
+        np.ascontiguousarray(block_u, dtype=np.float64),
         np.ascontiguousarray(binom, dtype=np.int64),
         int(ratio[0]),
         int(ratio[0]) + int(ratio[1]),
