@@ -66,6 +66,17 @@ def run() -> None:
     Click's usage errors (an unknown option, a missing argument, a value of the wrong type)
     would otherwise print a framed multi-line panel.
     """
+    from survtrial._processes import release_prestarted
+    from survtrial.cli.simulate import prestart_from_argv
+
+    prestart_from_argv(sys.argv[1:])  # a guess: unused workers are shut down below
+    try:
+        _run()
+    finally:
+        release_prestarted()
+
+
+def _run() -> None:
     try:
         code = app(standalone_mode=False)
     except InputError as exc:
