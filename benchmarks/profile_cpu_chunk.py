@@ -45,8 +45,8 @@ def main() -> None:
     a = ap.parse_args()
 
     from survtrial import _compiled
-    from survtrial.protocol import load_builtin, parse_protocol
     from survtrial._processes import keep_freed_memory
+    from survtrial.protocol import load_builtin, parse_protocol
 
     keep_freed_memory()
     _compiled.ENABLED = not a.array_code
