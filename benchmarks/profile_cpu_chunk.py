@@ -1,13 +1,13 @@
 """Where a CPU chunk's time goes: each step of `survtrial simulate`'s chunk timed in this process.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/profile_cpu_chunk.py [PROTOCOL] [--blocks 20]
+    PYTHONPATH=src .venv/bin/python benchmarks/profile_cpu_chunk.py [PROTOCOL] [--blocks 5]
         [--chunks 40] [--array-code]
 
 PROTOCOL is a built-in name or a TOML file (default: the rpact-comparable scenario
 tests/reference/fixtures/simulate/of_hr075.toml). Wraps the steps that
 :func:`survtrial.simulate.chunk.simulate_chunk` calls (enrolment, randomization, treatment,
 outcomes, the monitoring and its bounds, the random draws) with timers, runs one chunk to warm up
-(numba's kernels load or compile), then ``--chunks`` chunks of ``--blocks`` blocks of 16
+(numba's kernels load or compile), then ``--chunks`` chunks of ``--blocks`` stream blocks
 replicates, and prints microseconds per trial by step (steps nest: the draws are inside the
 steps that make them). ``--array-code`` runs the array code instead of the compiled kernels (what
 the GPU runs; :data:`survtrial._compiled.ENABLED`). glibc keeps freed memory, as in the workers.
@@ -39,7 +39,7 @@ def timed(name, fn):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("protocol", nargs="?", default=str(DEFAULT))
-    ap.add_argument("--blocks", type=int, default=20, help="blocks of 16 replicates a chunk")
+    ap.add_argument("--blocks", type=int, default=5, help="stream blocks (64 replicates) a chunk")
     ap.add_argument("--chunks", type=int, default=40, help="chunks timed")
     ap.add_argument("--array-code", action="store_true", help="no compiled kernels")
     a = ap.parse_args()
@@ -63,7 +63,9 @@ def main() -> None:
     p = parse_protocol(path.read_text(), str(path)) if path.suffix == ".toml" else load_builtin(
         a.protocol
     )
-    per_chunk = 16 * a.blocks
+    from survtrial.arrays import CPU
+
+    per_chunk = CPU.block * a.blocks
     chunk_mod.simulate_chunk(p, 1, 0, a.blocks, per_chunk)  # warm-up
     TIMES.clear()
     t0 = time.perf_counter()
