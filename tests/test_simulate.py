@@ -34,7 +34,7 @@ def _flat(sim) -> dict:
 
 def test_same_results_for_any_executor_and_workers(monkeypatch):
     """Non-negotiable 3: a pure function of (protocol, scenarios, replicates, seed), whatever
-    the workers and the chunks (one chunk per scenario, or one block of 16 per chunk)."""
+    the workers and the chunks (one chunk per scenario, or one stream block per chunk)."""
     import survtrial.simulate.run as run_mod
 
     args = dict(replicates=300, seed=5, vary=("monitoring.alpha=0.025,0.05",))

@@ -62,7 +62,7 @@ def _merge_sort(cols, day, lo: int, hi: int, tmp_cols, tmp_day) -> None:
 
 
 # arrangements are looked up in a table (:func:`_arrangement_patterns`) up to this many per
-# block size; past it (blocks of 16 or more) they are decoded place by place
+# block size; past it (blocks of 17 or more at 1:1) they are decoded place by place
 MAX_PATTERNS = 1 << 14
 
 
