@@ -55,11 +55,12 @@ def _outcomes(e, cure_u, arm, stratum, randomized, order, n_strata, starts, rate
 
 
 @kernel
-def _outcomes_simple(e, arm, stratum, randomized, order, n_strata, starts, rates, cum, is_death,
-                     post, post_e, lf, lf_e):  # fmt: skip  # pragma: no cover
-    """:func:`_outcomes` for one cause, one interval and no cure: the same arithmetic without
-    the loops over causes and intervals (their mere presence slows the patients' loop by a
-    third on the rpact-comparable scenario)."""
+def _outcomes_simple(e, cure_u, arm, stratum, randomized, order, n_strata, starts, rates, cum,
+                     cure, is_death, post, post_e, lf, lf_e):  # fmt: skip  # pragma: no cover
+    """:func:`_outcomes` (the same arguments) for one cause, one interval and no cure: the same
+    arithmetic without the loops over causes and intervals (their mere presence slows the
+    patients' loop by a third on the rpact-comparable scenario; hence the second copy of the
+    loop, not a shared helper, which numba would call per patient)."""
     r, n = arm.shape
     event_time = np.full((r, n), np.inf)
     event_type = np.full((r, n), -1, dtype=np.int64)
@@ -100,24 +101,8 @@ def outcomes_by_patient(e, cure_u, arm, stratum, randomized, order, starts, rate
     with their unit exponentials.
     """
     dummy = np.zeros((1, 1))
-    if e.shape[0] == 1 and starts.shape[0] == 1 and not (np.asarray(cure) > 0).any():
-        return _outcomes_simple(
-            np.ascontiguousarray(e, dtype=np.float64),
-            np.ascontiguousarray(arm, dtype=np.int64),
-            np.ascontiguousarray(stratum, dtype=np.int64),
-            np.ascontiguousarray(randomized, dtype=np.bool_),
-            np.asarray(order, dtype=np.int64),  # may be a view of wider rows
-            int(rates.shape[1] // 2),
-            np.ascontiguousarray(starts, dtype=np.float64),
-            np.ascontiguousarray(rates, dtype=np.float64),
-            np.ascontiguousarray(cum, dtype=np.float64),
-            np.ascontiguousarray(is_death, dtype=np.bool_),
-            float(post),
-            np.ascontiguousarray(post_e if post_e is not None else dummy, dtype=np.float64),
-            float(lf),
-            np.ascontiguousarray(lf_e if lf_e is not None else dummy, dtype=np.float64),
-        )
-    return _outcomes(
+    simple = e.shape[0] == 1 and starts.shape[0] == 1 and not (np.asarray(cure) > 0).any()
+    return (_outcomes_simple if simple else _outcomes)(
         np.ascontiguousarray(e, dtype=np.float64),
         np.ascontiguousarray(cure_u if cure_u is not None else dummy[None], dtype=np.float64),
         np.ascontiguousarray(arm, dtype=np.int64),
