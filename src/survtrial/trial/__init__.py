@@ -15,7 +15,6 @@ from survtrial.trial.cut import (
 )
 from survtrial.trial.engine import BatchRun, run_trials, simulate_batch
 from survtrial.trial.monitor import MonitoringResult, efficacy_bound, monitor
-from survtrial.trial.summary import ReplicateCurves, summarize
 
 __all__ = [
     "BatchRun",
@@ -34,3 +33,13 @@ __all__ = [
     "simulate_batch",
     "summarize",
 ]
+
+
+def __getattr__(name: str):
+    """``summarize`` and ``ReplicateCurves`` load :mod:`.summary` (and the analysis names it
+    needs) on first use: simulate's workers never do."""
+    if name in ("summarize", "ReplicateCurves"):
+        from survtrial.trial import summary
+
+        return getattr(summary, name)
+    raise AttributeError(f"module 'survtrial.trial' has no attribute {name!r}")

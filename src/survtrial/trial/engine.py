@@ -25,11 +25,11 @@ from survtrial.trial.executor import chunk_plan, map_chunks
 from survtrial.trial.monitor import monitor
 from survtrial.trial.outcomes import outcomes
 from survtrial.trial.randomize import randomize
-from survtrial.trial.summary import ReplicateCurves, summarize
 from survtrial.trial.treatment import treat
 
 if TYPE_CHECKING:  # the full analysis is loaded where used: simulate's workers need none
     from survtrial.analysis import AnalysisResult
+    from survtrial.trial.summary import ReplicateCurves
 
 
 def simulate_batch(
@@ -133,6 +133,8 @@ def _run_chunk(protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, keep
         result = analyse(analysis_data(batch, cd, 0), settings)
         os_result = analyse(analysis_data(batch, cd, 0, OVERALL_SURVIVAL), settings)
         first = (batch, cut_day, result, os_result)
+    from survtrial.trial.summary import summarize  # not needed by simulate's workers
+
     summary, curves = summarize(batch, cd)
     return summary, interim, curves, first
 
@@ -155,6 +157,8 @@ def run_trials(
     replicates finished after each chunk.
     """
     chunks = chunk_plan(replicates, chunk_blocks, BLOCK)
+    from survtrial.trial.summary import ReplicateCurves
+
     results = map_chunks(
         _run_chunk,
         [(protocol, seed, b0, nb, n_rep, i == 0) for i, (b0, nb, n_rep) in enumerate(chunks)],
