@@ -56,7 +56,8 @@ def main() -> None:
     rng = importlib.import_module("survtrial.trial._rng")
     for mod, name in [(engine, "enrol"), (engine, "randomize"), (engine, "treat"),
                       (engine, "outcomes"), (monitor_mod, "_bounds_by_path"),
-                      (chunk_mod, "monitor"), (chunk_mod, "simulate_batch")]:  # fmt: skip
+                      (chunk_mod, "look_statistics"), (chunk_mod, "decide_looks"),
+                      (chunk_mod, "simulate_batch")]:  # fmt: skip
         setattr(mod, name, timed(name, getattr(mod, name)))
     rng.BlockStreams._draw = timed("random draws", rng.BlockStreams._draw)
     path = Path(a.protocol)

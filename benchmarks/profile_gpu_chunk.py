@@ -50,7 +50,8 @@ def main() -> None:
     for mod, name in [(engine, "enrol"), (engine, "randomize"), (engine, "treat"),
                       (engine, "outcomes"), (monitor_mod, "_event_calendar_days"),
                       (monitor_mod, "endpoint_at"), (monitor_mod, "_bounds_by_path"),
-                      (bs, "build_runs"), (bs, "logrank_z"), (chunk_mod, "monitor"),
+                      (bs, "build_runs"), (bs, "logrank_z"), (chunk_mod, "look_statistics"),
+                      (chunk_mod, "decide_looks"),
                       (chunk_mod, "simulate_batch")]:  # fmt: skip
         setattr(mod, name, timed(name, getattr(mod, name)))
     _rng.BlockStreams._draw = timed("random draws", _rng.BlockStreams._draw)

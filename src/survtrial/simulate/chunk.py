@@ -16,8 +16,9 @@ import numpy as np
 
 from survtrial.arrays import backend, to_host
 from survtrial.protocol import Protocol
-from survtrial.trial import monitor, simulate_batch
+from survtrial.trial import simulate_batch
 from survtrial.trial._rng import BlockStreams
+from survtrial.trial.monitor import LookStatistics, decide_looks, look_statistics
 
 CONTINUE, EFFICACY, FUTILITY, NOT_REACHED = 0, 1, 2, -1
 DECISIONS = {CONTINUE: "continue", EFFICACY: "stop for efficacy", FUTILITY: "stop for futility",
@@ -50,31 +51,49 @@ def hazard_ratio_from_z(z: np.ndarray, events: np.ndarray, allocation: float) ->
         return np.exp(z * (1.0 + allocation) / np.sqrt(allocation * events))
 
 
-def simulate_chunk(
+@dataclass(frozen=True, slots=True)
+class ChunkLooks:
+    """A chunk's replicates (R,) and what their looks observed, on the host: what a worker
+    sends back (:func:`chunk_looks`); the decisions are taken where the results arrive
+    (:func:`chunk_result`), so a worker never loads the design's bounds code."""
+
+    replicate: np.ndarray
+    looks: LookStatistics
+
+
+def chunk_looks(
     protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, device: str = "cpu"
-) -> ChunkResult:
-    """Replicates of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them), simulated on
+) -> ChunkLooks:
+    """The trials of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them), simulated on
     ``device`` ("cpu" or "gpu": the same steps on CuPy arrays, with the GPU's own stream blocks
-    of :data:`survtrial.arrays.GPU_BLOCK` replicates); the result is on the host."""
+    of :data:`survtrial.arrays.GPU_BLOCK` replicates), up to their looks' statistics."""
     be = backend(device)
     streams = BlockStreams(seed, b0, nb, n_rep, be)
     ids = np.arange(b0 * be.block, b0 * be.block + n_rep)
     batch = simulate_batch(protocol, streams, ids, with_adverse_events=False, describe=False)
-    mon = monitor(batch)
-    look_day = to_host(mon.look_day)
-    stop = to_host(mon.stop_look)
-    subjects = to_host(mon.randomized)[np.arange(n_rep), stop]  # randomized by the stop
+    looks = look_statistics(batch)
+    return ChunkLooks(ids, LookStatistics(*(to_host(a) for a in (
+        looks.look_day, looks.events, looks.z, looks.randomized))))  # fmt: skip
+
+
+def chunk_result(protocol: Protocol, raw: ChunkLooks) -> ChunkResult:
+    """The monitoring plan's decisions at a chunk's looks (:func:`survtrial.trial.monitor.
+    decide_looks`, as :func:`survtrial.trial.monitor` takes them) and what the operating
+    characteristics read."""
+    mon = decide_looks(raw.looks, protocol.monitoring)
+    stop = mon.stop_look
+    subjects = mon.randomized[np.arange(len(raw.replicate)), stop]  # randomized by the stop
     return _chunk_result(
-        protocol,
-        ids,
-        look_day,
-        *(to_host(a) for a in (mon.events, mon.information, mon.z, mon.bound)),
-        to_host(mon.futility_bound),
-        stop,
-        to_host(mon.rejected),
-        to_host(mon.stopped_for_futility),
-        subjects,
-    )
+        protocol, raw.replicate, mon.look_day, mon.events, mon.information, mon.z, mon.bound,
+        mon.futility_bound, stop, mon.rejected, mon.stopped_for_futility, subjects,
+    )  # fmt: skip
+
+
+def simulate_chunk(
+    protocol: Protocol, seed: int, b0: int, nb: int, n_rep: int, device: str = "cpu"
+) -> ChunkResult:
+    """:func:`chunk_looks` and :func:`chunk_result` in one: the chunk's result on the host."""
+    return chunk_result(protocol, chunk_looks(protocol, seed, b0, nb, n_rep, device))
 
 
 def _chunk_result(

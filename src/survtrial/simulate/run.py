@@ -22,7 +22,13 @@ from survtrial.simulate.characteristics import (
     ScenarioCharacteristics,
     characteristics,
 )
-from survtrial.simulate.chunk import ChunkResult, concatenate, simulate_chunk
+from survtrial.simulate.chunk import (
+    ChunkResult,
+    chunk_looks,
+    chunk_result,
+    concatenate,
+    simulate_chunk,
+)
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
 from survtrial.trial.executor import chunk_plan, map_chunks
@@ -172,15 +178,20 @@ def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, tota
     sizes = [n_rep for chunks in plans for _, _, n_rep in chunks]
     scenario_of = [s for s, chunks in enumerate(plans) for _ in chunks]
     collect = _Collect(grid, sink)
+
+    def consume(i: int, raw) -> None:  # the decisions here: a worker loads no bounds code
+        scenario = scenario_of[i]
+        collect.add(scenario, chunk_result(grid[scenario][1], raw))
+
     map_chunks(
-        simulate_chunk,
+        chunk_looks,
         calls,
         sizes,
         workers=workers,
         executor=executor,
         scheduler=scheduler,
         progress=None if progress is None else (lambda done: progress(done, total)),
-        consume=lambda i, res: collect.add(scenario_of[i], res),
+        consume=consume,
     )
     return collect.runs()
 

@@ -290,26 +290,49 @@ def _looks_by_kernels(b: TrialBatch, n_strata: int, latest: float, day_of: dict[
     return look_day, n_events.astype(float), z, randomized
 
 
-def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
-    """The looks of ``b``'s trials, on the device where their arrays are (numpy or CuPy);
-    the bounds are computed on the host, once per distinct information path.
+@dataclass(frozen=True, slots=True)
+class LookStatistics:
+    """What the looks of R replicate trials observe, (R, L) each, before any bound: the
+    statistics :func:`decide_looks` turns into decisions."""
 
-    On the CPU the looks' days, events and z come from the compiled kernels
-    (:func:`_looks_by_kernels`) unless ``kernels`` is False (default:
-    :data:`survtrial._compiled.ENABLED`); the results are the same bit for bit."""
-    p = b.protocol
-    m = p.monitoring
+    look_day: np.ndarray  # calendar day of each look
+    events: np.ndarray  # events in the look's data (float)
+    z: np.ndarray  # stratified log-rank z, negative favours the experimental arm
+    randomized: np.ndarray  # patients in the look's data (randomized by its day), int64
+
+
+def look_statistics(b: TrialBatch, kernels: bool | None = None) -> LookStatistics:
+    """Each planned look of ``b``'s trials (by events or date): its day, events, z and
+    patients, on the device where ``b``'s arrays are. On the CPU they come from the compiled
+    kernel (:func:`_looks_by_kernels`) unless ``kernels`` is False (default:
+    :data:`survtrial._compiled.ENABLED`); the numbers are the same bit for bit."""
+    m = b.protocol.monitoring
     xp = namespace(b.randomized)
-    r, _n_patients = b.shape
     latest = float(b.days(m.latest_final_date))
     day_of = {k: float(b.days(lk.date)) for k, lk in enumerate(m.looks) if lk.date is not None}
-    n_strata = len(p.population.strata)
+    n_strata = len(b.protocol.population.strata)
     looks = None
     if xp is np and (_compiled.ENABLED if kernels is None else kernels):
         looks = _looks_by_kernels(b, n_strata, latest, day_of)
     if looks is None:
         looks = _looks_by_arrays(b, n_strata, latest, day_of)
-    look_day, events, z, randomized = looks
+    return LookStatistics(*looks)
+
+
+def monitor(b: TrialBatch, kernels: bool | None = None) -> MonitoringResult:
+    """The looks of ``b``'s trials (:func:`look_statistics`) and the committee's decisions at
+    them (:func:`decide_looks`)."""
+    return decide_looks(look_statistics(b, kernels), b.protocol.monitoring)
+
+
+def decide_looks(looks: LookStatistics, m) -> MonitoringResult:
+    """The decisions at the looks, in order, under the protocol's ``monitoring`` settings
+    ``m``: the bounds at each replicate's observed information (computed on the host, once per
+    distinct information path, :func:`_bounds_by_path`), a stop at the first crossing of either
+    bound, otherwise on to the last look. Arrays stay on their device."""
+    look_day, events, z, randomized = looks.look_day, looks.events, looks.z, looks.randomized
+    xp = namespace(z)
+    r = z.shape[0]
     n_looks = len(m.looks)
     info = xp.zeros((r, n_looks))
     bound = xp.full((r, n_looks), np.nan)
