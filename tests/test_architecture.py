@@ -18,7 +18,6 @@ LAYERS: dict[str, int] = {
     "arrays": 0,
     "_compiled": 0,
     "_processes": 0,
-    "_special": 0,
     "stats": 1,
     "design": 2,
     "analysis": 3,

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from survtrial import _special as special
 from survtrial._errors import InputError
 from survtrial.stats._timefix import timefix as _timefix
 from survtrial.stats._validate import (
@@ -189,7 +188,8 @@ class CumulativeIncidenceResult:
         c = self.curve(cause, group)
         f = c.estimate_at(times)
         v = c.variance_at(times)
-        z = float(special.ndtri(0.5 + level / 2))
+        from scipy.special import ndtri  # on use: simulate's workers need none
+        z = float(ndtri(0.5 + level / 2))
         se = np.sqrt(np.maximum(v, 0.0))
         if transform == "plain":
             low = np.clip(f - z * se, 0.0, 1.0)
@@ -567,7 +567,8 @@ def gray_test(
         if np.all(np.isfinite(v)) and _qr_rank(v) == ng - 1:
             st = float(s @ np.linalg.solve(v, s))
             stat[k] = st
-            pval[k] = float(special.chdtrc(ng - 1, st))
+            from scipy.special import chdtrc  # on use: simulate's workers need none
+            pval[k] = float(chdtrc(ng - 1, st))
         else:
             stat[k] = float("nan")
             pval[k] = float("nan")

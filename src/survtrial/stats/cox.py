@@ -41,7 +41,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from survtrial import _special as special
 from survtrial._errors import InputError
 from survtrial.stats._cox_fit import CoxFit, SingularInformation, fit_cox
 from survtrial.stats._results import ConfidenceInterval, TestResult
@@ -126,7 +125,8 @@ class CoxResult:
     @property
     def pvalue(self) -> np.ndarray:
         """Two-sided Wald p-values per coefficient, ``P(chi2_1 > z^2)``."""
-        return special.chdtrc(1.0, self.z**2)
+        from scipy.special import chdtrc  # on use: simulate's workers need none
+        return chdtrc(1.0, self.z**2)
 
     def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         """Wald interval for the hazard ratios, ``exp(coef -+ z_{(1+level)/2} std_err)``.
@@ -134,7 +134,8 @@ class CoxResult:
         As R's ``summary(fit, conf.int = level)$conf.int`` (robust standard errors if robust).
         """
         level = check_level(confidence_level)
-        q = float(special.ndtri(0.5 + level / 2.0))
+        from scipy.special import ndtri  # on use: simulate's workers need none
+        q = float(ndtri(0.5 + level / 2.0))
         se = self.std_err
         with np.errstate(over="ignore"):  # an infinite bound is R's answer too
             low, high = np.exp(self.coef - q * se), np.exp(self.coef + q * se)
@@ -165,7 +166,8 @@ class CoxResult:
 
 
 def _chisq(stat: float, df: int) -> TestResult:
-    return TestResult(statistic=float(stat), df=df, pvalue=float(special.chdtrc(df, stat)))
+    from scipy.special import chdtrc  # on use: simulate's workers need none
+    return TestResult(statistic=float(stat), df=df, pvalue=float(chdtrc(df, stat)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from survtrial import _special as special
 from survtrial._errors import InputError
 from survtrial.stats._validate import check_level
 
@@ -164,7 +163,8 @@ def _counts(events1: Any, n1: Any, events2: Any, n2: Any) -> tuple[int, int, int
 
 def _z(confidence_level: Any) -> tuple[float, float]:
     level = check_level(confidence_level)
-    return level, float(special.ndtri(0.5 + level / 2))
+    from scipy.special import ndtri  # on use: simulate's workers need none
+    return level, float(ndtri(0.5 + level / 2))
 
 
 def _table(e1: int, n1: int, e2: int, n2: int) -> np.ndarray:
@@ -423,7 +423,8 @@ def cochran_mantel_haenszel(
         )
         low = estimate * math.exp(-z * sd) if math.isfinite(sd) else math.nan
         high = estimate * math.exp(z * sd) if math.isfinite(sd) else math.nan
-    pvalue = float(special.chdtrc(1, statistic)) if math.isfinite(statistic) else math.nan
+    from scipy.special import chdtrc  # on use: simulate's workers need none
+    pvalue = float(chdtrc(1, statistic)) if math.isfinite(statistic) else math.nan
     return MantelHaenszelResult(
         statistic=statistic,
         df=1,

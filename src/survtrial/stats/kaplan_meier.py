@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from survtrial import _special as special
 from survtrial._errors import InputError
 from survtrial.stats._results import ConfidenceInterval, Estimate
 from survtrial.stats._risksets import SortedSample, risk_table, sort_with_events
@@ -110,7 +109,8 @@ def km_confidence_limits(
     surv: np.ndarray, se_log: np.ndarray, level: float, method: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Limits of S(t) from the standard error of log S(t) (R ``survival:::survfit_confint``)."""
-    z = special.ndtri(1 - (1 - level) / 2)
+    from scipy.special import ndtri  # on use: simulate's workers need none
+    z = ndtri(1 - (1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "plain":
             half = z * se_log * surv

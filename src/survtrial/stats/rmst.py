@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from survtrial import _special as special
 from survtrial._errors import InputError
 from survtrial.stats._results import ConfidenceInterval
 from survtrial.stats._risksets import SortedSample, global_cuts, split_by_code
@@ -17,13 +16,15 @@ from survtrial.stats.kaplan_meier import KaplanMeierResult, km_from_sample
 
 
 def _z(level: float) -> float:
-    return float(special.ndtri(1 - (1 - check_level(level)) / 2))
+    from scipy.special import ndtri  # on use: simulate's workers need none
+    return float(ndtri(1 - (1 - check_level(level)) / 2))
 
 
 def _two_sided(estimate: float, std_err: float) -> float:
     """Two-sided normal p-value; NaN when the standard error is 0 (as R gives 0/0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return float(2 * special.ndtr(-abs(np.float64(estimate) / np.float64(std_err))))
+        from scipy.special import ndtr  # on use: simulate's workers need none
+        return float(2 * ndtr(-abs(np.float64(estimate) / np.float64(std_err))))
 
 
 @dataclass(frozen=True, slots=True)
