@@ -12,7 +12,6 @@ import numpy as np
 from survtrial import __version__
 from survtrial._errors import InputError
 from survtrial.report import files
-from survtrial.report.figures import save_figure
 from survtrial.report.jsonify import dumps, jsonable
 
 
@@ -203,6 +202,8 @@ def power_figure(sim, out_stem: Path) -> list[Path] | None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from survtrial.report.figures import save_figure  # with matplotlib: only for a figure
 
     p = np.array([s.characteristics.rejection_probability.estimate for s in sim.scenarios])
     se = np.array([s.characteristics.rejection_probability.mc_se for s in sim.scenarios])
