@@ -4,8 +4,7 @@ them: only for a simulation on local CPU workers, with the worker count the comm
 import pytest
 
 import survtrial._processes as processes
-from survtrial.cli.reproduce import DEFAULT_WORKERS
-from survtrial.cli.simulate import WORKER_MODULES, prestart_from_argv
+from survtrial.cli._start import DEFAULT_WORKERS, WORKER_MODULES, prestart_from_argv
 
 
 @pytest.fixture

@@ -4,8 +4,11 @@ started ahead of its first use, and glibc's malloc told to keep freed memory."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 
 def keep_freed_memory() -> None:
@@ -74,16 +77,32 @@ def prestart_workers(workers: int, preload: Sequence[str] = ()) -> None:
     starts its own); :func:`release_prestarted` shuts down a pool that was not used."""
     if workers < 2 or workers in PRESTARTED:
         return
+    import signal
+
+    # a Ctrl-C half-way through would leave a worker starting for a pool already gone (its
+    # traceback on the terminal): it is held until the pool is registered, then raised
+    held: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    except ValueError:  # not the main thread: nothing to hold
+        previous = None
     try:
         pool = new_pool(workers, tuple(preload))
         pool.submit(_ready)  # the pool starts all its processes on its first task
+        PRESTARTED[workers] = pool
     except (OSError, NotImplementedError):
         return
-    PRESTARTED[workers] = pool
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
 
 
-def release_prestarted() -> None:
-    """Shut down the pools that :func:`prestart_workers` started and no map_chunks used."""
+def release_prestarted(wait: bool = False) -> None:
+    """Shut down the pools that :func:`prestart_workers` started and no map_chunks used; with
+    ``wait``, once their processes have started and stopped (after a Ctrl-C: a worker still
+    starting when its parent has gone fails with a traceback)."""
     while PRESTARTED:
         _, pool = PRESTARTED.popitem()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=wait, cancel_futures=True)

@@ -4,15 +4,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from survtrial.cli._common import console, progress_bar, protocol_text, user_errors
-
-DEFAULT_WORKERS = os.cpu_count() or 1  # results do not depend on it
+from survtrial.cli._start import DEFAULT_WORKERS
 
 VaryOption = Annotated[
     list[str] | None,
