@@ -17,11 +17,7 @@ from dataclasses import dataclass
 from survtrial._errors import InputError
 from survtrial.arrays import Backend, backend
 from survtrial.protocol import Protocol, parse_protocol, parse_vary, with_overrides
-from survtrial.simulate.characteristics import (
-    ReplicateSummary,
-    ScenarioCharacteristics,
-    characteristics,
-)
+from survtrial.simulate.characteristics import RunningCharacteristics, ScenarioCharacteristics
 from survtrial.simulate.chunk import (
     ChunkResult,
     chunk_looks,
@@ -97,9 +93,10 @@ def simulate(
     """Simulate ``replicates`` trials of each scenario; ``progress(done, total)``.
 
     ``sink(scenario index, protocol, chunk)``, when given, receives every chunk's replicates in
-    order (scenario by scenario, replicate by replicate), and the result keeps only what the
-    operating characteristics read (``ScenarioRun.replicates`` is None): this process's memory
-    then grows by about 120 bytes a replicate instead of about 250, and nothing else.
+    order (scenario by scenario, replicate by replicate), and the replicates are not kept
+    (``ScenarioRun.replicates`` is None): this process's memory then does not grow with the
+    replicates (the characteristics are counts and sums, :class:`RunningCharacteristics`).
+    Without a sink every replicate's looks are kept, about 250 bytes a replicate.
 
     ``device="gpu"`` runs the same steps on CuPy arrays in this process, in chunks sized from
     the GPU's free memory (:func:`_on_gpu`); the numbers are a pure function of the seed for a
@@ -134,36 +131,32 @@ def simulate(
     )
 
 
-def _scenario_run(setting: dict, protocol: Protocol, parts: list, sink) -> ScenarioRun:
-    """The scenario's result from its chunks (ChunkResults, or their ReplicateSummary when
-    they went to a sink)."""
-    looks = [lk.name for lk in protocol.monitoring.looks]
-    if sink is not None:
-        summary = ReplicateSummary.concatenate(parts)
-        return ScenarioRun(protocol, characteristics(setting, looks, summary), None)
-    res = concatenate(parts)
-    return ScenarioRun(protocol, characteristics(setting, looks, res), res)
-
-
 class _Collect:
-    """Each scenario's chunks in order: handed to the sink and summarised, or kept whole."""
+    """Each scenario's chunks in order: its operating characteristics accumulated
+    (:class:`RunningCharacteristics`: counts and sums, not the replicates), and the chunk
+    handed to the sink or, without one, kept whole."""
 
     def __init__(self, grid, sink) -> None:
         self.grid, self.sink = grid, sink
-        self.parts: list[list] = [[] for _ in grid]
+        self.running = [RunningCharacteristics(len(p.monitoring.looks)) for _, p in grid]
+        self.parts: list[list[ChunkResult]] = [[] for _ in grid]
 
     def add(self, scenario: int, res: ChunkResult) -> None:
+        self.running[scenario].add(res)
         if self.sink is None:
             self.parts[scenario].append(res)
         else:
             self.sink(scenario, self.grid[scenario][1], res)
-            self.parts[scenario].append(ReplicateSummary.of(res))
 
     def runs(self) -> list[ScenarioRun]:
-        return [
-            _scenario_run(setting, protocol, parts, self.sink)
-            for (setting, protocol), parts in zip(self.grid, self.parts, strict=True)
-        ]
+        out = []
+        for (setting, protocol), running, parts in zip(
+            self.grid, self.running, self.parts, strict=True
+        ):
+            looks = [lk.name for lk in protocol.monitoring.looks]
+            kept = concatenate(parts) if self.sink is None else None
+            out.append(ScenarioRun(protocol, running.result(setting, looks), kept))
+        return out
 
 
 def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total, sink=None):

@@ -6,6 +6,7 @@ which order chunks run.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -79,21 +80,37 @@ def map_chunks(
         for i, call in enumerate(calls):
             finished(i, fn(*call))
     else:
-        _processes(fn, calls, workers, finished, completed)
+        _processes(fn, calls, workers, finished, completed, waiting.__len__)
     return results if consume is None else []
 
 
-def _processes(fn, calls, workers, finished, completed: set[int]) -> None:
-    from concurrent.futures import as_completed
+# chunks submitted ahead per worker process: enough that none waits for work, few enough that
+# the futures (each holding its result until taken) do not grow with the replicates
+IN_FLIGHT_PER_WORKER = 4
+
+
+def _processes(fn, calls, workers, finished, completed: set[int], held) -> None:
+    """The calls on ``workers`` local processes, at most :data:`IN_FLIGHT_PER_WORKER` per
+    worker submitted or taken but not yet consumed (``held()``: results waiting for their
+    turn), so memory does not grow with the number of calls."""
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         n = min(workers, len(calls))
         pool = PRESTARTED.pop(n, None) or new_pool(n)
         try:
-            futures = {pool.submit(fn, *call): i for i, call in enumerate(calls)}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+            todo = iter(enumerate(calls))
+            running: dict[Any, int] = {}  # future -> call index; dropped once taken
+            while True:
+                room = IN_FLIGHT_PER_WORKER * n - len(running) - held()
+                for i, call in itertools.islice(todo, max(room, 0)):
+                    running[pool.submit(fn, *call)] = i
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finished(running.pop(future), future.result())
         except KeyboardInterrupt:
             pool.shutdown(wait=True, cancel_futures=True)  # the running chunks finish
             raise
