@@ -64,10 +64,12 @@ def test_the_same_trials_as_the_in_silico_trial():
 def test_dask_gives_the_same_results(monkeypatch):
     pytest.importorskip("distributed", reason="dask[distributed] is the optional 'dask' extra")
     import survtrial.simulate.run as run_mod
+    from survtrial.trial import executor
 
     args = dict(replicates=200, seed=9)
     local = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=1, **args)
-    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # 13 chunks of one block
+    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # 4 chunks of one block (64)
+    monkeypatch.setattr(executor, "IN_FLIGHT_PER_WORKER", 1)  # 2 in hand: the rest submitted later
     dask = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=2, executor="dask", **args)
     assert _flat(local) == _flat(dask)
 

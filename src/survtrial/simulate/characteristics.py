@@ -112,18 +112,29 @@ class _Median:
     def add(self, v: np.ndarray) -> None:
         if v.size == 0:
             return
-        if self.counts is None:
-            self.values.append(np.array(v, dtype=float))
-            self.n_values += v.size
-            if self.n_values <= EXACT_MEDIAN_VALUES:
-                return
-            v, self.values = np.concatenate(self.values), []
-            self.counts = np.zeros(LOG_BINS, dtype=np.int64)
+        if self.counts is not None:
+            self._count(v)
+            return
+        self.values.append(np.array(v, dtype=float))
+        self.n_values += v.size
+        if self.n_values <= EXACT_MEDIAN_VALUES:
+            return
+        # past the limit: the kept values go to the grid a few at a time (no big temporaries)
+        self.counts = np.zeros(LOG_BINS, dtype=np.int64)
+        kept, self.values = self.values, []
+        group: list[np.ndarray] = []
+        size = 0
+        while kept:
+            group.append(kept.pop())
+            size += group[-1].size
+            if not kept or size >= 1 << 16:
+                self._count(np.concatenate(group))
+                group, size = [], 0
+
+    def _count(self, v: np.ndarray) -> None:
         with np.errstate(divide="ignore"):
             cell = np.floor((np.log(v) + LOG_RANGE) / LOG_STEP)
-        self.counts += np.bincount(
-            np.clip(cell, 0, LOG_BINS - 1).astype(np.int64), minlength=LOG_BINS
-        )
+        np.add.at(self.counts, np.clip(cell, 0, LOG_BINS - 1).astype(np.int64), 1)
 
     def estimate(self, moments: _Moments) -> Estimate:
         n = moments.n

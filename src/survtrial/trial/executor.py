@@ -75,7 +75,7 @@ def map_chunks(
             progress(done)
 
     if executor == "dask":
-        _dask(fn, calls, workers, scheduler, finished)
+        _dask(fn, calls, workers, scheduler, finished, waiting.__len__)
     elif workers == 1 or len(calls) == 1:
         for i, call in enumerate(calls):
             finished(i, fn(*call))
@@ -127,7 +127,7 @@ def _processes(fn, calls, workers, finished, completed: set[int], held) -> None:
                 finished(i, fn(*call))
 
 
-def _dask(fn, calls, workers, scheduler, finished) -> None:
+def _dask(fn, calls, workers, scheduler, finished, held) -> None:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -147,13 +147,26 @@ def _dask(fn, calls, workers, scheduler, finished) -> None:
         where = scheduler or "a local cluster"
         raise InputError(f"scheduler: cannot reach {where}: {exc}") from None
     try:
-        futures = client.map(fn, *zip(*calls, strict=True), pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
+        # as with local processes, a few chunks a worker thread in hand (not every future)
+        window = IN_FLIGHT_PER_WORKER * max(sum(client.nthreads().values()), 1)
+        todo = iter(enumerate(calls))
+        index: dict[str, int] = {}  # the key of each future in hand -> its call index
+
+        def submit(k: int) -> list:
+            out = []
+            for i, call in itertools.islice(todo, max(k, 0)):
+                out.append(client.submit(fn, *call, pure=False))
+                index[out[-1].key] = i
+            return out
+
+        in_hand = as_completed(submit(window))
         try:
-            for future in as_completed(futures):
-                finished(index[future.key], future.result())
+            for future in in_hand:
+                finished(index.pop(future.key), future.result())
+                for new in submit(window - len(index) - held()):
+                    in_hand.add(new)
         except KeyboardInterrupt:
-            client.cancel(futures)
+            client.cancel(list(in_hand.futures))
             raise
     finally:
         client.close()
