@@ -131,3 +131,82 @@ def test_chunks_in_hand_stay_bounded(monkeypatch):
     out = map_chunks(slow_first, [(i,) for i in range(60)], [1] * 60, workers=2, consume=consume)
     assert out == [] and got == [(i, i * i) for i in range(60)]
     assert peak[0] == executor.IN_FLIGHT_PER_WORKER * 2
+
+
+def _listed_plan(replicates: int, chunk_blocks: int, block: int) -> list[tuple[int, int, int]]:
+    """The chunks as a list, written out directly (the oracle)."""
+    out, b0, left = [], 0, replicates
+    while left > 0:
+        nb = min(chunk_blocks, -(-left // block))
+        out.append((b0, nb, min(nb * block, left)))
+        b0, left = b0 + nb, left - nb * block
+    return out
+
+
+@pytest.mark.parametrize(
+    ("replicates", "chunk_blocks", "block"),
+    [(1, 1, 64), (64, 1, 64), (65, 1, 64), (300, 5, 64), (320, 5, 64), (321, 5, 64),
+     (100_000, 5, 64), (7, 3, 2)],
+)  # fmt: skip
+def test_chunk_plan_is_made_on_demand_and_equals_the_list(replicates, chunk_blocks, block):
+    from survtrial.trial.executor import chunk_plan
+
+    plan = chunk_plan(replicates, chunk_blocks, block)
+    listed = _listed_plan(replicates, chunk_blocks, block)
+    assert len(plan) == len(listed) and list(plan) == listed
+    assert plan[-1] == listed[-1] and plan[1:3] == listed[1:3]
+    assert sum(n for _, _, n in plan) == replicates
+    with pytest.raises(IndexError):
+        plan[len(listed)]
+
+
+def test_chunk_calls_take_the_same_memory_for_any_replicates():
+    """simulate's calls and sizes are made on demand (no list of about 200 bytes a chunk):
+    equal to the written-out calls, scenario by scenario, and a plan for 10^9 replicates
+    (about 2.8 million chunks) takes a few kilobytes."""
+    import tracemalloc
+
+    grid = run_mod.scenarios(TWO_ARM, "two_arm_example", ARGS["vary"])
+    blocks = [run_mod.cpu_chunk_blocks(p) for _, p in grid]
+    calls = run_mod._ChunkCalls(grid, 3, 1000)
+    listed = [
+        (p, 3, *chunk)
+        for (_, p), nb in zip(grid, blocks, strict=True)
+        for chunk in _listed_plan(1000, nb, BLOCK)
+    ]
+    assert list(calls) == listed
+    assert list(calls.sizes) == [c[-1] for c in listed]
+    half = len(listed) // 2
+    assert [calls.scenario_of(i) for i in (0, half - 1, half, len(listed) - 1)] == [0, 0, 1, 1]
+    tracemalloc.start()
+    try:
+        big = run_mod._ChunkCalls(grid, 3, 10**9)
+        used = tracemalloc.get_traced_memory()[0]  # kept (the peak has capacity()'s grid)
+    finally:
+        tracemalloc.stop()
+    assert len(big) > 2_000_000 and used < 16_384
+    last = big[len(big) - 1]  # the last chunk of the last scenario ends at block 10^9 / 64
+    assert last[0] is grid[1][1] and last[2] + last[3] == -(-(10**9) // BLOCK)
+    assert last[4] == 10**9 - last[2] * BLOCK and 1 <= last[3] <= blocks[1]
+
+
+def test_dask_window_counts_the_threads_again_as_workers_join():
+    """The chunks kept in hand on Dask follow the cluster's threads, counted again at most
+    every ``every`` seconds (each count is a call to the scheduler)."""
+    from survtrial.trial import executor
+
+    cluster = {"threads": {"w1": 1}, "calls": 0}
+
+    class Client:
+        def nthreads(self):
+            cluster["calls"] += 1
+            return dict(cluster["threads"])
+
+    per = executor.IN_FLIGHT_PER_WORKER
+    often, seldom = executor._DaskWindow(Client(), every=0.0), executor._DaskWindow(Client(), 3600)
+    assert often() == seldom() == per
+    cluster["threads"] = {"w1": 1, "w2": 2}  # two workers joined, three threads in all
+    assert often() == 3 * per and seldom() == per  # the second counts again within the hour
+    assert cluster["calls"] == 3
+    cluster["threads"] = {}
+    assert often() == per  # no threads yet: still one chunk's worth a worker slot

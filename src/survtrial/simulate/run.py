@@ -8,10 +8,11 @@ of (protocol, scenarios, replicates, seed), whatever the executor and the number
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from survtrial._errors import InputError
@@ -162,24 +163,17 @@ class _Collect:
 def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total, sink=None):
     """Every chunk of every scenario in one pool of workers (they start once); the results
     are taken in order as they come, and not kept beyond what :class:`_Collect` keeps."""
-    plans = [chunk_plan(replicates, cpu_chunk_blocks(protocol), BLOCK) for _, protocol in grid]
-    calls = [
-        (protocol, seed, b0, nb, n_rep)
-        for (_, protocol), chunks in zip(grid, plans, strict=True)
-        for b0, nb, n_rep in chunks
-    ]
-    sizes = [n_rep for chunks in plans for _, _, n_rep in chunks]
-    scenario_of = [s for s, chunks in enumerate(plans) for _ in chunks]
+    calls = _ChunkCalls(grid, seed, replicates)
     collect = _Collect(grid, sink)
 
     def consume(i: int, raw) -> None:  # the decisions here: a worker loads no bounds code
-        scenario = scenario_of[i]
+        scenario = calls.scenario_of(i)
         collect.add(scenario, chunk_result(grid[scenario][1], raw))
 
     map_chunks(
         chunk_looks,
         calls,
-        sizes,
+        calls.sizes,
         workers=workers,
         executor=executor,
         scheduler=scheduler,
@@ -189,10 +183,53 @@ def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, tota
     return collect.runs()
 
 
+class _ChunkCalls(Sequence):
+    """The arguments of :func:`chunk_looks` for every chunk of every scenario, in order, made
+    on demand from each scenario's :class:`ChunkPlan`: the same memory for any number of
+    replicates (a list would take about 200 bytes a chunk)."""
+
+    def __init__(self, grid, seed: int, replicates: int) -> None:
+        self.protocols = [protocol for _, protocol in grid]
+        self.seed = seed
+        self.plans = [chunk_plan(replicates, cpu_chunk_blocks(p), BLOCK) for p in self.protocols]
+        self.starts = list(itertools.accumulate((len(plan) for plan in self.plans), initial=0))
+        self.sizes = _ChunkSizes(self)
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def scenario_of(self, i: int) -> int:
+        return bisect.bisect_right(self.starts, i) - 1
+
+    def chunk(self, i: int) -> tuple[int, int, int]:
+        """(first block, blocks, replicates) of call ``i``."""
+        s = self.scenario_of(i)
+        return self.plans[s][i - self.starts[s]]
+
+    def __getitem__(self, i: int):
+        if not 0 <= i < len(self):
+            raise IndexError("chunk call index out of range")
+        return (self.protocols[self.scenario_of(i)], self.seed, *self.chunk(i))
+
+
+class _ChunkSizes(Sequence):
+    """The replicates of each of :class:`_ChunkCalls`' calls."""
+
+    def __init__(self, calls: _ChunkCalls) -> None:
+        self.calls = calls
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def __getitem__(self, i: int) -> int:
+        return self.calls.chunk(i)[2]
+
+
 def cpu_chunk_blocks(protocol: Protocol) -> int:
     """Blocks per CPU chunk: about :data:`CHUNK_PATIENTS` generated patients (results do not
     depend on it: every block has its own streams)."""
     return max(1, CHUNK_PATIENTS // (BLOCK * capacity(protocol)))
+
 
 def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int, sink=None):
     """Each scenario's chunks one after the other on the GPU. A scenario's first chunk is one

@@ -7,6 +7,7 @@ which order chunks run.
 from __future__ import annotations
 
 import itertools
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,13 +18,34 @@ from survtrial._processes import PRESTARTED, new_pool
 EXECUTORS = ("local", "dask")
 
 
-def chunk_plan(replicates: int, chunk_blocks: int, block: int) -> list[tuple[int, int, int]]:
-    """(first block, blocks, replicates) of each chunk: whole blocks, the last one trimmed."""
-    n_blocks = -(-replicates // block)
-    return [
-        (b0, min(chunk_blocks, n_blocks - b0), min(chunk_blocks * block, replicates - b0 * block))
-        for b0 in range(0, n_blocks, chunk_blocks)
-    ]
+class ChunkPlan(Sequence):
+    """(first block, blocks, replicates) of each chunk: whole blocks of ``block`` replicates,
+    ``chunk_blocks`` a chunk, the last one trimmed. Computed on demand, so a plan takes the
+    same memory for any number of replicates."""
+
+    def __init__(self, replicates: int, chunk_blocks: int, block: int) -> None:
+        self.replicates, self.chunk_blocks, self.block = replicates, chunk_blocks, block
+        self._n_blocks = -(-replicates // block)
+        self._len = -(-self._n_blocks // chunk_blocks)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._len))]
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("chunk index out of range")
+        b0 = i * self.chunk_blocks
+        nb = min(self.chunk_blocks, self._n_blocks - b0)
+        return b0, nb, min(nb * self.block, self.replicates - b0 * self.block)
+
+
+def chunk_plan(replicates: int, chunk_blocks: int, block: int) -> ChunkPlan:
+    """The chunks of ``replicates`` (:class:`ChunkPlan`)."""
+    return ChunkPlan(replicates, chunk_blocks, block)
 
 
 def map_chunks(
@@ -54,16 +76,19 @@ def map_chunks(
         raise InputError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
     if scheduler is not None and executor != "dask":
         raise InputError("scheduler: a scheduler address needs --executor dask")
-    results: list[Any] = [None] * len(calls)
+    results: list[Any] = [None] * len(calls) if consume is None else []
     done = 0
     waiting: dict[int, Any] = {}  # with consume: results that came before their turn
     turn = 0
-    completed: set[int] = set()
+    taken: set[int] = set()  # without consume: the calls whose results are in
+
+    def completed(i: int) -> bool:  # memory: with consume, only the results waiting
+        return i in taken if consume is None else (i < turn or i in waiting)
 
     def finished(i: int, result: Any) -> None:
         nonlocal done, turn
-        completed.add(i)
         if consume is None:
+            taken.add(i)
             results[i] = result
         else:
             waiting[i] = result
@@ -89,7 +114,7 @@ def map_chunks(
 IN_FLIGHT_PER_WORKER = 4
 
 
-def _processes(fn, calls, workers, finished, completed: set[int], held) -> None:
+def _processes(fn, calls, workers, finished, completed: Callable[[int], bool], held) -> None:
     """The calls on ``workers`` local processes, at most :data:`IN_FLIGHT_PER_WORKER` per
     worker submitted or taken but not yet consumed (``held()``: results waiting for their
     turn), so memory does not grow with the number of calls."""
@@ -123,7 +148,7 @@ def _processes(fn, calls, workers, finished, completed: set[int], held) -> None:
             stacklevel=3,
         )
         for i, call in enumerate(calls):
-            if i not in completed:
+            if not completed(i):
                 finished(i, fn(*call))
 
 
@@ -147,8 +172,9 @@ def _dask(fn, calls, workers, scheduler, finished, held) -> None:
         where = scheduler or "a local cluster"
         raise InputError(f"scheduler: cannot reach {where}: {exc}") from None
     try:
-        # as with local processes, a few chunks a worker thread in hand (not every future)
-        window = IN_FLIGHT_PER_WORKER * max(sum(client.nthreads().values()), 1)
+        # as with local processes, a few chunks a worker thread in hand (not every future);
+        # the threads counted again every few seconds, as workers join or leave the cluster
+        window = _DaskWindow(client)
         todo = iter(enumerate(calls))
         index: dict[str, int] = {}  # the key of each future in hand -> its call index
 
@@ -159,11 +185,11 @@ def _dask(fn, calls, workers, scheduler, finished, held) -> None:
                 index[out[-1].key] = i
             return out
 
-        in_hand = as_completed(submit(window))
+        in_hand = as_completed(submit(window()))
         try:
             for future in in_hand:
                 finished(index.pop(future.key), future.result())
-                for new in submit(window - len(index) - held()):
+                for new in submit(window() - len(index) - held()):
                     in_hand.add(new)
         except KeyboardInterrupt:
             client.cancel(list(in_hand.futures))
@@ -172,3 +198,21 @@ def _dask(fn, calls, workers, scheduler, finished, held) -> None:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class _DaskWindow:
+    """How many chunks to keep in hand on a Dask cluster: :data:`IN_FLIGHT_PER_WORKER` per
+    worker thread, the threads counted again at most every ``every`` seconds (a scheduler
+    call), so workers that join after the start get work too."""
+
+    def __init__(self, client, every: float = 2.0) -> None:
+        self.client, self.every = client, every
+        self.counted_at, self.size = -float("inf"), 0
+
+    def __call__(self) -> int:
+        now = time.monotonic()
+        if now - self.counted_at >= self.every:
+            threads = sum(self.client.nthreads().values())
+            self.size = IN_FLIGHT_PER_WORKER * max(threads, 1)
+            self.counted_at = now
+        return self.size
