@@ -81,3 +81,71 @@ def test_interrupt_while_workers_start_waits_for_them_and_prints_nothing():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "interrupted once the pool was kept: [2]\n"
     assert proc.stderr == ""
+
+
+# a Ctrl-C while the chunks run: the consumer of chunk 1 presses it, then goes on working
+INTERRUPTED_WHILE_CONSUMING = """
+import os, signal, sys
+from survtrial.trial.executor import map_chunks
+
+log = []
+
+def consume(i, result):
+    if i == 1:
+        os.kill(os.getpid(), signal.SIGINT)
+        log.append("after the press")  # reached: the interrupt waits for the chunk's end
+    log.append(i)
+
+workers = int(sys.argv[1])
+try:
+    map_chunks(abs, [(i,) for i in range(40)], [1] * 40, workers=workers, consume=consume)
+except KeyboardInterrupt:
+    print(log[:3], signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+"""
+
+
+def test_a_ctrl_c_while_chunks_run_is_raised_between_chunks():
+    """map_chunks holds Ctrl-C and raises it once the chunk being taken is done (never inside
+    the consumer, which may be importing a module or building a dataclass: a KeyboardInterrupt
+    there can come out as an ImportError with a traceback); Python's own handler is back
+    afterwards. In this process and with worker processes."""
+    for workers in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-c", INTERRUPTED_WHILE_CONSUMING, workers],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "[0, 'after the press', 1] True\n", (workers, proc.stdout)
+
+
+# run() with a command that a Ctrl-C interrupts in two awkward places, under python -m
+PROBE = """
+import os, signal, sys
+import survtrial.cli._app as app_module
+from survtrial.cli import run
+
+def in_a_string_exec():  # as when a dataclass is being built
+    exec("os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(10 ** 8): pass")
+
+def in_an_extension_init():  # as a module whose initialisation turns it into ImportError
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(10 ** 8):
+            pass
+    except KeyboardInterrupt:
+        raise ImportError("initialization failed") from None
+
+app_module.run_app = {"exec": in_a_string_exec, "init": in_an_extension_init}[sys.argv[1]]
+run()
+"""
+
+
+def test_an_interrupt_anywhere_in_a_command_is_status_130_and_one_line(tmp_path):
+    (tmp_path / "ctrl_c_probe.py").write_text(PROBE)
+    for where in ("exec", "init"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ctrl_c_probe", where], capture_output=True, text=True,
+            timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert proc.returncode == 130, (where, proc.returncode, proc.stderr)  # not -2 (SIGINT)
+        assert proc.stderr == "error: interrupted\n", (where, proc.stderr)

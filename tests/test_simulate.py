@@ -197,15 +197,29 @@ def test_command_writes_the_named_outputs(tmp_path):
         (["--replicates", "0"], "--replicates"),
         (["--vary", "nope.x=1"], "nope"),
         (["--vary", 'monitoring.alpha="x"'], "monitoring.alpha"),
-        (["--executor", "spark"], "executor"),
+        (["--executor", "spark"], "--executor"),
         (["--scheduler", "tcp://127.0.0.1:9"], "--executor dask"),
+        (["--workers", "0"], "--workers"),
+        (["--seed", "-1"], "--seed"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, needle):
-    res = runner.invoke(app, ["simulate", "two_arm_example", "--out", str(tmp_path), *args])
+    """One line on stderr, nothing on stdout, and no output folder left behind (the settings
+    are checked before the folder is made; one made for a run that then fails is removed)."""
+    out = tmp_path / "new" / "oc"
+    res = runner.invoke(app, ["simulate", "two_arm_example", "--out", str(out), *args])
     assert res.exit_code == 2, res.output
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert res.stdout == "" and not (tmp_path / "new").exists()
+
+
+def test_a_failed_run_leaves_an_existing_folder_as_it_was(tmp_path):
+    kept = tmp_path / "kept.txt"
+    kept.write_text("mine")
+    res = runner.invoke(app, ["simulate", "two_arm_example", "--out", str(tmp_path),
+                              "--vary", "nope.x=1"])  # fmt: skip
+    assert res.exit_code == 2 and sorted(tmp_path.iterdir()) == [kept]
 
 
 def test_a_varied_key_twice_is_refused():
@@ -237,6 +251,6 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["error: interrupted: stopped cleanly, nothing written"]
-    assert not (out / "operating_characteristics.json").exists()
+    assert not out.exists()  # the folder this run made, left empty, is removed
     assert not (out / "replicates.parquet").exists()  # streamed to a .part file, removed
     assert not (out / "replicates.parquet.part").exists()

@@ -1,14 +1,57 @@
 """Local worker processes for the simulations (layer 0, standard library only, so that the
 command line can start them before it loads anything heavy): how a worker starts, a pool
-started ahead of its first use, and glibc's malloc told to keep freed memory."""
+started ahead of its first use, Ctrl-C held while the chunks run, and glibc's malloc told to
+keep freed memory."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from typing import Any
+
+
+class HeldInterrupt:
+    """Whether Ctrl-C was pressed while held (:func:`held_interrupts`)."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def raise_if_pressed(self) -> None:
+        """Raise the held KeyboardInterrupt here, where the caller can stop cleanly."""
+        if self.pressed:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def held_interrupts() -> Iterator[HeldInterrupt]:
+    """Ctrl-C held: inside, SIGINT only sets ``pressed`` (the caller raises it at a point of
+    its choosing, :meth:`HeldInterrupt.raise_if_pressed`); the handler before is put back on
+    leaving. Outside the main thread nothing is held.
+
+    Why: a KeyboardInterrupt raised wherever the main thread happens to be can land inside
+    an extension module's initialisation (scipy.optimize's HiGHS wrapper, imported when the
+    first decision needs its bounds), which turns it into an ImportError with a traceback, or
+    inside a string ``exec`` (a dataclass being built), after which ``python -m`` ends by
+    SIGINT even though the interrupt was handled (CPython's ``run_eval_code_obj`` sets a flag
+    that ``Py_RunMain`` reads)."""
+    state = HeldInterrupt()
+
+    def hold(signum, frame) -> None:
+        state.pressed = True
+
+    try:
+        previous = signal.signal(signal.SIGINT, hold)
+    except ValueError:  # not the main thread
+        yield state
+        return
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def keep_freed_memory() -> None:
@@ -40,7 +83,6 @@ def _worker_setup(preload: tuple[str, ...] = ()) -> None:
     memory is kept for the next chunk (:func:`keep_freed_memory`); the modules ``preload``
     are imported before the first chunk arrives."""
     import importlib
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_freed_memory()
@@ -77,26 +119,16 @@ def prestart_workers(workers: int, preload: Sequence[str] = ()) -> None:
     starts its own); :func:`release_prestarted` shuts down a pool that was not used."""
     if workers < 2 or workers in PRESTARTED:
         return
-    import signal
-
     # a Ctrl-C half-way through would leave a worker starting for a pool already gone (its
     # traceback on the terminal): it is held until the pool is registered, then raised
-    held: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    except ValueError:  # not the main thread: nothing to hold
-        previous = None
-    try:
-        pool = new_pool(workers, tuple(preload))
-        pool.submit(_ready)  # the pool starts all its processes on its first task
-        PRESTARTED[workers] = pool
-    except (OSError, NotImplementedError):
-        return
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    if held:
-        raise KeyboardInterrupt
+    with held_interrupts() as ctrl_c:
+        try:
+            pool = new_pool(workers, tuple(preload))
+            pool.submit(_ready)  # the pool starts all its processes on its first task
+            PRESTARTED[workers] = pool
+        except (OSError, NotImplementedError):
+            return
+    ctrl_c.raise_if_pressed()
 
 
 def release_prestarted(wait: bool = False) -> None:

@@ -17,7 +17,10 @@ def run() -> None:
     (:func:`~survtrial.cli._start.prestart_from_argv`), then loads and runs the Typer app
     (:func:`survtrial.cli._app.run_app`); workers a wrong guess started are shut down unused,
     and after a Ctrl-C only once they have started (a worker still starting when this process
-    ends would print a traceback)."""
+    ends would print a traceback). An error of any kind after a Ctrl-C is the interrupt (an
+    extension module can turn the KeyboardInterrupt raised in its initialisation into an
+    ImportError)."""
+    pressed = _remember_ctrl_c()
     interrupted = False
     try:
         prestart_from_argv(sys.argv[1:])
@@ -31,10 +34,48 @@ def run() -> None:
     except SystemExit as exc:
         interrupted = exc.code == INTERRUPTED
         raise
+    except Exception:
+        if not pressed:
+            raise
+        interrupted = True
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(INTERRUPTED)
     finally:
         processes = sys.modules.get("survtrial._processes")  # loaded if workers were started
         if processes is not None:
             processes.release_prestarted(wait=interrupted)
+        if interrupted:
+            # python -m only: a KeyboardInterrupt that ended a string exec (a dataclass being
+            # built) leaves a flag in CPython by which Py_RunMain ends the process by SIGINT
+            # whatever its exit status; every string exec clears it (run_eval_code_obj)
+            exec("None")
+
+
+class _Pressed:
+    """Whether Ctrl-C was pressed during the command (true once it has been)."""
+
+    def __init__(self) -> None:
+        self.value = False
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
+def _remember_ctrl_c() -> _Pressed:
+    """SIGINT raises KeyboardInterrupt as Python's own handler does, and is remembered."""
+    import signal
+
+    pressed = _Pressed()
+
+    def on_ctrl_c(signum, frame) -> None:
+        pressed.value = True
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGINT, on_ctrl_c)
+    except ValueError:  # not the main thread (embedded): Python's handler stays
+        pass
+    return pressed
 
 
 def __getattr__(name: str) -> object:

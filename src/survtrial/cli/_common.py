@@ -55,7 +55,10 @@ def console(min_width: int = 110):
 
 @contextlib.contextmanager
 def progress_bar(what: str = "simulating trials") -> Iterator[Callable[[int, int], None]]:
-    """A transient rich progress bar (done/total and time left); yields ``update(done, total)``."""
+    """A transient rich progress bar (done/total and time left) on a terminal; yields
+    ``update(done, total)``. Elsewhere (output to a file or pipe) none: rich would only leave
+    an empty line there."""
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
@@ -64,6 +67,7 @@ def progress_bar(what: str = "simulating trials") -> Iterator[Callable[[int, int
         TextColumn("{task.completed}/{task.total}"),
         TimeRemainingColumn(),
         transient=True,
+        disable=not Console().is_terminal,
     ) as bar:
         task = bar.add_task(what, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)

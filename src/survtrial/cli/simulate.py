@@ -64,15 +64,18 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
     from survtrial._processes import keep_freed_memory
     from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
-    from survtrial.report.files import output_dir
+    from survtrial.report.files import missing_dirs, output_dir, remove_empty_dirs
     from survtrial.report.simulation import ReplicatesWriter, print_simulation, write_simulation
-    from survtrial.simulate import simulate
+    from survtrial.simulate import check_run, simulate
 
+    check_run(replicates, seed, workers, executor, scheduler, device)
     backend(device)  # no GPU, or no CuPy: say so before anything starts
     keep_freed_memory()
     text, source, name = protocol_text(protocol)
     trial_id = parse_protocol(text, source).trial.id
-    folder = output_dir(out if out is not None else Path(f"{trial_id}-oc"))
+    target = out if out is not None else Path(f"{trial_id}-oc")
+    created = missing_dirs(target)  # removed again if the run fails before writing
+    folder = output_dir(target)
     rows = ReplicatesWriter(folder)  # replicates.parquet as the chunks come
     try:
         with progress_bar() as progress:
@@ -84,6 +87,7 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
         rows.close()
     except BaseException:
         rows.abort()
+        remove_empty_dirs(created)
         raise
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)

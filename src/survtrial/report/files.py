@@ -28,6 +28,27 @@ def make_dir(path: str | os.PathLike[str], what: str) -> Path:
     return p
 
 
+def missing_dirs(path: str | os.PathLike[str]) -> list[Path]:
+    """The folders of ``path`` that do not exist yet, deepest first: those :func:`make_dir`
+    would create."""
+    out = []
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent:
+        out.append(p)
+        p = p.parent
+    return out
+
+
+def remove_empty_dirs(dirs: list[Path]) -> None:
+    """Remove the folders ``dirs`` (deepest first) while they are empty: what a failed command
+    created and left unused."""
+    for d in dirs:
+        try:
+            d.rmdir()
+        except OSError:  # not empty, or gone: leave it and those above it
+            return
+
+
 def write_text(path: str | os.PathLike[str], text: str, what: str) -> Path:
     """Write ``text`` to ``path`` in UTF-8, line endings as given (no translation)."""
     p = Path(path)
@@ -62,4 +83,6 @@ def output_dir(path: str | os.PathLike[str], what: str = "--out") -> Path:
     return p
 
 
-__all__ = ["make_dir", "output_dir", "write_bytes", "write_text"]
+__all__ = [
+    "make_dir", "missing_dirs", "output_dir", "remove_empty_dirs", "write_bytes", "write_text",
+]  # fmt: skip

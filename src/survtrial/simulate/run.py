@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from survtrial._errors import InputError
-from survtrial.arrays import Backend, backend
+from survtrial.arrays import DEVICES, Backend, backend
 from survtrial.protocol import Protocol, parse_protocol, parse_vary, with_overrides
 from survtrial.simulate.characteristics import RunningCharacteristics, ScenarioCharacteristics
 from survtrial.simulate.chunk import (
@@ -28,7 +28,7 @@ from survtrial.simulate.chunk import (
 )
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
-from survtrial.trial.executor import chunk_plan, map_chunks
+from survtrial.trial.executor import EXECUTORS, chunk_plan, map_chunks
 
 # a CPU chunk holds whole blocks, about this many generated patients (at least one block): big
 # enough that per-chunk costs vanish (AALL1731: 4 blocks; the rpact scenarios: 20), small
@@ -103,13 +103,8 @@ def simulate(
     the GPU's free memory (:func:`_on_gpu`); the numbers are a pure function of the seed for a
     given device kind, and agree with the CPU's within Monte Carlo error.
     """
-    if replicates < 1:
-        raise InputError(f"--replicates: need at least 1, got {replicates}")
-    if seed < 0:
-        raise InputError(f"--seed: must be >= 0, got {seed}")
+    check_run(replicates, seed, workers, executor, scheduler, device)
     be = backend(device)
-    if be.name == "gpu" and executor != "local":
-        raise InputError("--device gpu: runs in this process on its GPU; --executor must be local")
     grid = scenarios(text, source, vary)
     total = replicates * len(grid)
     t0 = time.perf_counter()
@@ -130,6 +125,26 @@ def simulate(
         device=be.name,
         device_name=be.description(),
     )
+
+
+def check_run(
+    replicates: int, seed: int, workers: int, executor: str, scheduler: str | None, device: str
+) -> None:
+    """The run's settings, checked before anything starts (InputError naming the option)."""
+    if replicates < 1:
+        raise InputError(f"--replicates: need at least 1, got {replicates}")
+    if seed < 0:
+        raise InputError(f"--seed: must be >= 0, got {seed}")
+    if workers < 1:
+        raise InputError(f"--workers: need at least 1, got {workers}")
+    if executor not in EXECUTORS:
+        raise InputError(f"--executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler: a scheduler address needs --executor dask")
+    if device not in DEVICES:
+        raise InputError(f"--device: {device!r} is not one of {', '.join(DEVICES)}")
+    if device == "gpu" and executor != "local":
+        raise InputError("--device gpu: runs in this process on its GPU; --executor must be local")
 
 
 class _Collect:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from survtrial._errors import InputError
-from survtrial._processes import PRESTARTED, new_pool
+from survtrial._processes import PRESTARTED, HeldInterrupt, held_interrupts, new_pool
 
 EXECUTORS = ("local", "dask")
 
@@ -69,6 +69,11 @@ def map_chunks(
     ``executor="local"``: ``workers`` processes (forkserver; in this process when 1, or when
     processes cannot start, with a warning). ``"dask"``: a running scheduler at ``scheduler``,
     else a ``LocalCluster`` of ``workers`` single-threaded processes.
+
+    Ctrl-C is held while the chunks run and raised (KeyboardInterrupt) between two chunks'
+    results, at most about 0.25 s after it was pressed with local processes
+    (:func:`survtrial._processes.held_interrupts`: never inside an import or a dataclass
+    being built, where it would come out as a traceback).
     """
     if workers < 1:
         raise InputError(f"workers: need at least 1, got {workers}")
@@ -98,26 +103,33 @@ def map_chunks(
         done += sizes[i]
         if progress is not None:
             progress(done)
+        ctrl_c.raise_if_pressed()
 
-    if executor == "dask":
-        _dask(fn, calls, workers, scheduler, finished, waiting.__len__)
-    elif workers == 1 or len(calls) == 1:
-        for i, call in enumerate(calls):
-            finished(i, fn(*call))
-    else:
-        _processes(fn, calls, workers, finished, completed, waiting.__len__)
+    with held_interrupts() as ctrl_c:
+        if executor == "dask":
+            _dask(fn, calls, workers, scheduler, finished, waiting.__len__)
+        elif workers == 1 or len(calls) == 1:
+            for i, call in enumerate(calls):
+                finished(i, fn(*call))
+        else:
+            _processes(fn, calls, workers, finished, completed, waiting.__len__, ctrl_c)
     return results if consume is None else []
 
 
 # chunks submitted ahead per worker process: enough that none waits for work, few enough that
 # the futures (each holding its result until taken) do not grow with the replicates
 IN_FLIGHT_PER_WORKER = 4
+# how often the wait for local results looks for a held Ctrl-C
+INTERRUPT_CHECK_SECONDS = 0.25
 
 
-def _processes(fn, calls, workers, finished, completed: Callable[[int], bool], held) -> None:
+def _processes(
+    fn, calls, workers, finished, completed: Callable[[int], bool], held, ctrl_c: HeldInterrupt
+) -> None:
     """The calls on ``workers`` local processes, at most :data:`IN_FLIGHT_PER_WORKER` per
     worker submitted or taken but not yet consumed (``held()``: results waiting for their
-    turn), so memory does not grow with the number of calls."""
+    turn), so memory does not grow with the number of calls; a held Ctrl-C is raised within
+    :data:`INTERRUPT_CHECK_SECONDS` even while no result comes."""
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -133,9 +145,10 @@ def _processes(fn, calls, workers, finished, completed: Callable[[int], bool], h
                     running[pool.submit(fn, *call)] = i
                 if not running:
                     break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                done, _ = wait(running, INTERRUPT_CHECK_SECONDS, FIRST_COMPLETED)
                 for future in done:
                     finished(running.pop(future), future.result())
+                ctrl_c.raise_if_pressed()
         except KeyboardInterrupt:
             pool.shutdown(wait=True, cancel_futures=True)  # the running chunks finish
             raise
