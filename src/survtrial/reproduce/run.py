@@ -27,6 +27,7 @@ from survtrial.reproduce.compare import (
 )
 from survtrial.trial import BatchRun, Consort, consort, cut_data, run_trials
 from survtrial.trial.cut import OVERALL_SURVIVAL
+from survtrial.trial.executor import check_executor
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +195,7 @@ def reproduce(
         raise InputError(f"--replicates: need at least 2, got {replicates}")
     if seed < 0:
         raise InputError(f"--seed: must be >= 0, got {seed}")
-    if workers < 1:
-        raise InputError(f"--workers: need at least 1, got {workers}")
+    check_executor(workers, "local", None, prefix="--")
     protocol = parse_protocol(text, source)
     varies = [parse_vary(v) for v in vary]
     variants = [(k, v, with_override(text, k, v, source)) for k, vals in varies for v in vals]

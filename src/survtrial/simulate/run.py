@@ -28,7 +28,7 @@ from survtrial.simulate.chunk import (
 )
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
-from survtrial.trial.executor import EXECUTORS, chunk_plan, map_chunks
+from survtrial.trial.executor import check_executor, chunk_plan, map_chunks
 
 # a CPU chunk holds whole blocks, about this many generated patients (at least one block): big
 # enough that per-chunk costs vanish (AALL1731: 4 blocks; the rpact scenarios: 20), small
@@ -135,12 +135,7 @@ def check_run(
         raise InputError(f"--replicates: need at least 1, got {replicates}")
     if seed < 0:
         raise InputError(f"--seed: must be >= 0, got {seed}")
-    if workers < 1:
-        raise InputError(f"--workers: need at least 1, got {workers}")
-    if executor not in EXECUTORS:
-        raise InputError(f"--executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler: a scheduler address needs --executor dask")
+    check_executor(workers, executor, scheduler, prefix="--")
     if device not in DEVICES:
         raise InputError(f"--device: {device!r} is not one of {', '.join(DEVICES)}")
     if device == "gpu" and executor != "local":

@@ -48,6 +48,17 @@ def chunk_plan(replicates: int, chunk_blocks: int, block: int) -> ChunkPlan:
     return ChunkPlan(replicates, chunk_blocks, block)
 
 
+def check_executor(workers: int, executor: str, scheduler: str | None, prefix: str = "") -> None:
+    """Where the chunks would run, checked (InputError naming the argument, after ``prefix``:
+    "--" for the command line's options)."""
+    if workers < 1:
+        raise InputError(f"{prefix}workers: need at least 1, got {workers}")
+    if executor not in EXECUTORS:
+        raise InputError(f"{prefix}executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
+    if scheduler is not None and executor != "dask":
+        raise InputError(f"{prefix}scheduler: a scheduler address needs --executor dask")
+
+
 def map_chunks(
     fn: Callable[..., Any],
     calls: Sequence[tuple],
@@ -75,12 +86,7 @@ def map_chunks(
     (:func:`survtrial._processes.held_interrupts`: never inside an import or a dataclass
     being built, where it would come out as a traceback).
     """
-    if workers < 1:
-        raise InputError(f"workers: need at least 1, got {workers}")
-    if executor not in EXECUTORS:
-        raise InputError(f"executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
-    if scheduler is not None and executor != "dask":
-        raise InputError("scheduler: a scheduler address needs --executor dask")
+    check_executor(workers, executor, scheduler)
     results: list[Any] = [None] * len(calls) if consume is None else []
     done = 0
     waiting: dict[int, Any] = {}  # with consume: results that came before their turn
