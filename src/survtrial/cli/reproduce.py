@@ -52,17 +52,20 @@ def _run(
     from survtrial._processes import keep_freed_memory
     from survtrial.io.adam import write_adam
     from survtrial.protocol import parse_protocol
-    from survtrial.report.files import output_dir
+    from survtrial.report.files import output_folder
     from survtrial.report.reproduction import print_reproduction, write_reproduction
     from survtrial.reproduce import reproduce
     from survtrial.trial import cut_data
 
     keep_freed_memory()
     text, source, name = protocol_text(protocol, builtin_only)
-    # the folder is checked before the simulation, so that a bad --out fails at once
+    # the folder is checked before the simulation, so that a bad --out fails at once (and
+    # removed again if the simulation fails)
     trial_id = parse_protocol(text, source).trial.id
-    folder = output_dir(out if out is not None else Path(f"{trial_id}-out"))
-    with progress_bar() as progress:
+    with (
+        output_folder(out if out is not None else Path(f"{trial_id}-out")) as folder,
+        progress_bar() as progress,
+    ):
         rep = reproduce(
             text, source, name, seed=seed, replicates=replicates, vary=tuple(vary or ()),
             workers=workers, progress=progress,

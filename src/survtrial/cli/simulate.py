@@ -64,7 +64,7 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
     from survtrial._processes import keep_freed_memory
     from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
-    from survtrial.report.files import missing_dirs, output_dir, remove_empty_dirs
+    from survtrial.report.files import output_folder
     from survtrial.report.simulation import ReplicatesWriter, print_simulation, write_simulation
     from survtrial.simulate import check_run, simulate
 
@@ -73,22 +73,19 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
     keep_freed_memory()
     text, source, name = protocol_text(protocol)
     trial_id = parse_protocol(text, source).trial.id
-    target = out if out is not None else Path(f"{trial_id}-oc")
-    created = missing_dirs(target)  # removed again if the run fails before writing
-    folder = output_dir(target)
-    rows = ReplicatesWriter(folder)  # replicates.parquet as the chunks come
-    try:
-        with progress_bar() as progress:
-            sim = simulate(
-                text, source, name, replicates=replicates, seed=seed, vary=tuple(vary or ()),
-                workers=workers, executor=executor, scheduler=scheduler, progress=progress,
-                device=device, sink=rows,
-            )
-        rows.close()
-    except BaseException:
-        rows.abort()
-        remove_empty_dirs(created)
-        raise
+    with output_folder(out if out is not None else Path(f"{trial_id}-oc")) as folder:
+        rows = ReplicatesWriter(folder)  # replicates.parquet as the chunks come
+        try:
+            with progress_bar() as progress:
+                sim = simulate(
+                    text, source, name, replicates=replicates, seed=seed,
+                    vary=tuple(vary or ()), workers=workers, executor=executor,
+                    scheduler=scheduler, progress=progress, device=device, sink=rows,
+                )  # fmt: skip
+            rows.close()
+        except BaseException:
+            rows.abort()  # the folder, if this run made it, is then removed
+            raise
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)
     n = sim.replicates * len(sim.scenarios)

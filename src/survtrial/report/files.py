@@ -8,7 +8,9 @@ status 2, never a traceback. ``what`` names the option or field the path came fr
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from survtrial._errors import InputError
@@ -37,6 +39,20 @@ def missing_dirs(path: str | os.PathLike[str]) -> list[Path]:
         out.append(p)
         p = p.parent
     return out
+
+
+@contextlib.contextmanager
+def output_folder(path: str | os.PathLike[str], what: str = "--out") -> Iterator[Path]:
+    """:func:`output_dir` for a command that makes its folder before its work (so that a bad
+    ``--out`` fails at once): if the work fails and leaves the folder empty, the folder and
+    the parents made for it are removed again."""
+    created = missing_dirs(path)
+    folder = output_dir(path, what)
+    try:
+        yield folder
+    except BaseException:
+        remove_empty_dirs(created)
+        raise
 
 
 def remove_empty_dirs(dirs: list[Path]) -> None:
@@ -84,5 +100,6 @@ def output_dir(path: str | os.PathLike[str], what: str = "--out") -> Path:
 
 
 __all__ = [
-    "make_dir", "missing_dirs", "output_dir", "remove_empty_dirs", "write_bytes", "write_text",
+    "make_dir", "missing_dirs", "output_dir", "output_folder", "remove_empty_dirs", "write_bytes",
+    "write_text",
 ]  # fmt: skip
