@@ -270,3 +270,14 @@ def test_repeated_p_is_the_level_at_which_the_bound_is_met():
     m = monitor_look(PLAN, [Look("a", 48, -2.5)], ("C", "E"))
     d = monitoring_design(PLAN, [48 / 133], final=False, alpha=m.repeated_p, futility=False)
     assert d.efficacy_bounds[0] == pytest.approx(2.5, abs=1e-8)
+
+
+def test_a_history_that_is_not_a_monitoring_file(tmp_path):
+    """Another survtrial JSON (a run's results.json) is named as what it is not, not as a
+    different design."""
+    other = tmp_path / "results.json"
+    other.write_text(json.dumps({"protocol": "x", "replicates": 10}), encoding="utf-8")
+    msg = one_line_error(
+        tmp_path, HERE / "adtte_look2.csv", "--design", DESIGN, *ARMS, "--history", other
+    )
+    assert "not a monitoring.json" in msg and "no 'design'" in msg

@@ -34,9 +34,7 @@ def _looks(data: dict[str, Any], where: str) -> list[Look]:
     return out
 
 
-def _differences(mine: dict[str, Any], theirs: Any) -> list[str]:
-    if not isinstance(theirs, dict):
-        return ["design"]
+def _differences(mine: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
     return [k for k, v in mine.items() if theirs.get(k) != v]
 
 
@@ -57,12 +55,14 @@ def history_looks(
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{where}: not JSON (line {exc.lineno}: {exc.msg})") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{where}: not a monitoring.json written by survtrial monitor")
-        diff = _differences(key, data.get("design"))
+        if not isinstance(data, dict) or not isinstance(data.get("design"), dict):
+            raise InputError(f"{where}: not a monitoring.json written by survtrial monitor "
+                             "(it has no 'design')")  # fmt: skip
+        diff = _differences(key, data["design"])
         if diff:
+            verb = "differs" if len(diff) == 1 else "differ"
             raise InputError(
-                f"{where}: from a different design ({', '.join(diff)} differ from "
+                f"{where}: from a different design ({', '.join(diff)} {verb} from "
                 f"{plan.source}); a history must come from the same design"
             )
         theirs = data.get("arms")
