@@ -145,39 +145,7 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
         male = streams.random("sex", n) < pop.male_fraction
     else:
         male = constant(xp, False, (r, n))
-    gprob = np.array([g.probability for g in pop.groups])
-    if len(gprob) > 1:
-        cut = xp.asarray(np.cumsum(gprob) / gprob.sum())
-        group = xp.searchsorted(cut, streams.random("risk_group", n), side="right")
-        group = xp.minimum(group, len(gprob) - 1)
-    else:
-        group = constant(xp, np.int64(0), (r, n))
-
-    reasons: list[str] = []
-    excluding = any(not g.randomized for g in pop.groups) or any(
-        e.probability > 0 for g in pop.groups for e in g.exclusions
-    ) or any(e.probability > 0 for e in pop.exclusions)  # fmt: skip
-    exclusion = constant(xp, np.int64(-1), (r, n))
-    if excluding:  # written below
-        exclusion = xp.full((r, n), -1, dtype=np.int64)
-    for gi, g in enumerate(pop.groups):
-        if not g.randomized:
-            reasons.append(g.not_randomized_reason)
-            exclusion[group == gi] = len(reasons) - 1
-    steps = []
-    for gi, g in enumerate(pop.groups):
-        for e in g.exclusions:
-            reasons.append(e.reason)
-            steps.append((gi, len(reasons) - 1, e.probability))
-    for e in pop.exclusions:
-        reasons.append(e.reason)
-        steps.append((-1, len(reasons) - 1, e.probability))
-    for step, (gi, code, prob) in enumerate(steps):
-        if prob <= 0:
-            continue
-        u = streams.random("exclusion", n, index=step)
-        hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
-        exclusion[hit] = code
+    group, exclusion, reasons, excluding = groups_and_exclusions(p, streams, n)
     group_to_stratum = np.array(
         [pop.strata.index(g.name) if g.randomized else -1 for g in pop.groups]
     )
@@ -216,9 +184,66 @@ def enrol(p: Protocol, streams: BlockStreams, n: int, describe: bool = True) -> 
         wbc_per_ul=wbc,
         group=group,
         exclusion=xp.where(enrolled, exclusion, -1) if excluding else exclusion,
-        exclusion_reasons=tuple(reasons),
+        exclusion_reasons=reasons,
         randomized=randomized,
         stratum=stratum,
         rand_day=rand_day,
         randomized_first=first,
     )
+
+
+def groups_and_exclusions(
+    p: Protocol, streams: BlockStreams, n: int
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], bool]:
+    """Each patient's risk group (by the groups' probabilities, one uniform each) and the first
+    reason he is not randomized (his group's, else the first exclusion step that strikes: each
+    group's steps, then everyone's, one uniform a step and patient), (R, N) each; the reasons
+    in code order; and whether anyone can be excluded. One group: a read-only view of 0; no
+    exclusion possible: a read-only view of -1. The compiled kernel on the CPU
+    (:func:`survtrial.trial.enrol_kernels.groups_and_exclusions`) gives the same arrays."""
+    r, xp = streams.n, streams.xp
+    pop = p.population
+    gprob = np.array([g.probability for g in pop.groups])
+    reasons: list[str] = []
+    not_randomized = np.full(len(gprob), -1, dtype=np.int64)  # the code of a group's reason
+    for gi, g in enumerate(pop.groups):
+        if not g.randomized:
+            reasons.append(g.not_randomized_reason)
+            not_randomized[gi] = len(reasons) - 1
+    steps = []  # (group or -1 for everyone, code, probability)
+    for gi, g in enumerate(pop.groups):
+        for e in g.exclusions:
+            reasons.append(e.reason)
+            steps.append((gi, len(reasons) - 1, e.probability))
+    for e in pop.exclusions:
+        reasons.append(e.reason)
+        steps.append((-1, len(reasons) - 1, e.probability))
+    excluding = bool((not_randomized >= 0).any()) or any(prob > 0 for _, _, prob in steps)
+    cut = np.cumsum(gprob) / gprob.sum()
+    u_group = streams.random("risk_group", n) if len(gprob) > 1 else None
+    active = [(step, gi, code, prob) for step, (gi, code, prob) in enumerate(steps) if prob > 0]
+    step_u = [streams.random("exclusion", n, index=step) for step, *_ in active]
+    if xp is np and _compiled.ENABLED and (u_group is not None or excluding):
+        from survtrial.trial import enrol_kernels as kernels
+
+        group, exclusion = kernels.groups_and_exclusions(
+            u_group, cut, not_randomized, step_u, [a[1:] for a in active], (r, n)
+        )
+    else:
+        group = constant(xp, np.int64(0), (r, n))
+        if u_group is not None:
+            group = xp.searchsorted(xp.asarray(cut), u_group, side="right")
+            group = xp.minimum(group, len(gprob) - 1)
+        exclusion = constant(xp, np.int64(-1), (r, n))
+        if excluding:  # written below
+            exclusion = xp.full((r, n), -1, dtype=np.int64)
+        for gi in np.flatnonzero(not_randomized >= 0):
+            exclusion[group == gi] = not_randomized[gi]
+        for u, (_, gi, code, prob) in zip(step_u, active, strict=True):
+            hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
+            exclusion[hit] = code
+    if u_group is None:
+        group = constant(xp, np.int64(0), (r, n))
+    if not excluding:
+        exclusion = constant(xp, np.int64(-1), (r, n))
+    return group, exclusion, tuple(reasons), excluding

@@ -119,3 +119,55 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
     width = max(int(n_rand.max()), 1) if n_rand.size else 1
     # a view (rows of N, W used): the kernels that read it take it as it is, uncopied
     return enrol_day, enrolled, randomized, stratum, rand_day, order[:, :width]
+
+
+@kernel
+def _groups_and_exclusions(u_group, cut, not_randomized, step_u, step_group, step_code,
+                           step_prob):  # fmt: skip  # pragma: no cover
+    r, n = u_group.shape
+    n_groups = cut.shape[0]
+    n_steps = step_code.shape[0]
+    group = np.empty((r, n), dtype=np.int64)
+    exclusion = np.empty((r, n), dtype=np.int64)
+    for i in range(r):
+        for j in range(n):
+            u = u_group[i, j]
+            g = 0
+            for k in range(n_groups):  # searchsorted(cut, u, side="right"): the cuts <= u
+                g += cut[k] <= u
+            g = min(g, n_groups - 1)
+            group[i, j] = g
+            exclusion[i, j] = not_randomized[g]
+        for s in range(n_steps):  # the first step that strikes, in order: a pass a step
+            u_s = step_u[s]
+            step_g, code, prob = step_group[s], step_code[s], step_prob[s]
+            for j in range(n):  # no branch per patient (each test is a coin toss)
+                hit = (exclusion[i, j] < 0) & (u_s[i, j] < prob)
+                hit &= (step_g < 0) | (group[i, j] == step_g)
+                exclusion[i, j] = code if hit else exclusion[i, j]
+    return group, exclusion
+
+
+def groups_and_exclusions(u_group, cut, not_randomized, step_u, steps, shape):
+    """Risk group and exclusion code (R, N) of each patient, as the array code of
+    :func:`survtrial.trial.enrol.groups_and_exclusions` computes them (per replicate a pass for
+    the groups, then one per exclusion step, without a branch per patient): the group
+    is the number of the cumulative shares ``cut`` at or below the patient's uniform
+    ``u_group`` (at most the last group; ``None``: one group); the code is his group's
+    ``not_randomized`` code, else that of the first of ``steps`` ((group or -1 for everyone,
+    code, probability) each, with the uniforms ``step_u``) whose uniform is below its
+    probability."""
+    r, n = shape
+    u = np.broadcast_to(0.0, (r, n)) if u_group is None else u_group  # one group: group 0
+    draws = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in step_u)
+    if not draws:  # the kernel takes a tuple of one kind: a placeholder, never read
+        draws = (np.zeros((1, 1)),)
+    return _groups_and_exclusions(
+        np.asarray(u, dtype=np.float64),
+        np.ascontiguousarray(cut, dtype=np.float64),
+        np.ascontiguousarray(not_randomized, dtype=np.int64),
+        draws,
+        np.array([s[0] for s in steps], dtype=np.int64),
+        np.array([s[1] for s in steps], dtype=np.int64),
+        np.array([s[2] for s in steps], dtype=np.float64),
+    )
