@@ -53,7 +53,7 @@ def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay): 
     randomized = np.zeros((r, n), dtype=np.bool_)
     stratum = np.full((r, n), -1, dtype=np.int64)
     rand_day = np.full((r, n), np.inf)
-    order = np.empty((r, n), dtype=np.int64)
+    order = np.empty((r, n + 1), dtype=np.int64)  # a column to spare: written, never kept
     n_rand = np.zeros(r, dtype=np.int64)
     for i in range(r):
         arrival = 0.0
@@ -77,23 +77,23 @@ def _enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay): 
                 continue
             enrolled[i, j] = True
             enrol_day[i, j] = day
-            if exclusion[i, j] < 0:
-                candidates += 1
-                g = group[i, j]
-                randomized[i, j] = True
-                stratum[i, j] = group_to_stratum[g]
-                rand_day[i, j] = day + delay[g]
-        # randomized patients first, in column order, then the others (a stable partition)
+            # randomized or not: no branch (where most are excluded it would be a coin toss)
+            ok = exclusion[i, j] < 0
+            g = group[i, j]
+            candidates += ok
+            randomized[i, j] = ok
+            stratum[i, j] = group_to_stratum[g] if ok else -1
+            rand_day[i, j] = day + delay[g] if ok else np.inf
+        # randomized patients first, in column order, then the others (a stable partition):
+        # each column written at the next place, which moves on only for those it keeps
         k = 0
         for j in range(n):
-            if randomized[i, j]:
-                order[i, k] = j
-                k += 1
+            order[i, k] = j
+            k += randomized[i, j]
         n_rand[i] = k
         for j in range(n):
-            if not randomized[i, j]:
-                order[i, k] = j
-                k += 1
+            order[i, k] = j
+            k += not randomized[i, j]
     return enrol_day, enrolled, randomized, stratum, rand_day, order, n_rand
 
 
@@ -117,7 +117,7 @@ def enrol_flow(draws, cum, group, exclusion, target, group_to_stratum, delay):
     )
     enrol_day, enrolled, randomized, stratum, rand_day, order, n_rand = out
     width = max(int(n_rand.max()), 1) if n_rand.size else 1
-    # a view (rows of N, W used): the kernels that read it take it as it is, uncopied
+    # a view (rows of N + 1, W used): the kernels that read it take it as it is, uncopied
     return enrol_day, enrolled, randomized, stratum, rand_day, order[:, :width]
 
 
