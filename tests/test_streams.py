@@ -71,3 +71,16 @@ def test_streams_are_a_function_of_seed_block_and_purpose():
     ):
         assert not np.array_equal(other, one)
     assert len(set(PURPOSES.values())) == len(PURPOSES)  # every purpose its own spawn key
+
+
+@pytest.mark.parametrize("n_rep", [2 * BLOCK, 2 * BLOCK - 5])  # whole blocks; the last trimmed
+def test_draws_into_a_given_array_are_the_same_numbers(n_rep):
+    """``out=`` (the outcomes' causes drawn into one (K, R, N) array, no stacking copy) fills
+    it with the very numbers a plain draw returns, directly or through a copy."""
+    for kind in ("exponential", "random"):
+        plain = getattr(BlockStreams(4, 3, 2, n_rep), kind)("event", 7, index=1)
+        out = np.full((2, n_rep, 7), -1.0)
+        got = getattr(BlockStreams(4, 3, 2, n_rep), kind)("event", 7, index=1, out=out[1])
+        assert got is out[1] or np.shares_memory(got, out)
+        np.testing.assert_array_equal(out[1], plain)
+        assert (out[0] == -1.0).all()  # nothing written elsewhere

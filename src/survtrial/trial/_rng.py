@@ -72,23 +72,36 @@ class BlockStreams:
             for b in self.blocks
         ]
 
-    def _draw(self, purpose: str, index: int | None, name: str, shape: tuple[int, ...], **kw):
+    def _draw(self, purpose: str, index: int | None, name: str, shape: tuple[int, ...], out=None,
+              **kw):  # fmt: skip
+        """The draws (replicates, *shape); into ``out`` of that shape when given (straight, on
+        the CPU, where the chunk is whole blocks; else copied)."""
         gens = self._generators(purpose, index)
         if self.xp is np and name != "integers":  # each block straight into its rows
-            out = np.empty((self.block * len(gens), *shape))
+            rows = self.block * len(gens)
+            direct = (out is not None and out.shape == (rows, *shape)
+                      and out.flags.c_contiguous)  # fmt: skip
+            full = out if direct else np.empty((rows, *shape))
             for i, g in enumerate(gens):
-                getattr(g, name)(out=out[i * self.block : (i + 1) * self.block])
-            return out[: self.n]
-        parts = [getattr(g, name)(size=(self.block, *shape), **kw) for g in gens]
-        return self.xp.concatenate(parts, axis=0)[: self.n]
+                getattr(g, name)(out=full[i * self.block : (i + 1) * self.block])
+            if direct:
+                return out
+            drawn = full[: self.n]
+        else:
+            parts = [getattr(g, name)(size=(self.block, *shape), **kw) for g in gens]
+            drawn = self.xp.concatenate(parts, axis=0)[: self.n]
+        if out is None:
+            return drawn
+        out[...] = drawn
+        return out
 
-    def random(self, purpose: str, *shape: int, index: int | None = None):
-        """Uniforms on [0, 1)."""
-        return self._draw(purpose, index, "random", shape)
+    def random(self, purpose: str, *shape: int, index: int | None = None, out=None):
+        """Uniforms on [0, 1); into ``out`` (replicates, *shape) when given."""
+        return self._draw(purpose, index, "random", shape, out)
 
-    def exponential(self, purpose: str, *shape: int, index: int | None = None):
-        """Unit exponentials."""
-        return self._draw(purpose, index, "standard_exponential", shape)
+    def exponential(self, purpose: str, *shape: int, index: int | None = None, out=None):
+        """Unit exponentials; into ``out`` (replicates, *shape) when given."""
+        return self._draw(purpose, index, "standard_exponential", shape, out)
 
     def normal(self, purpose: str, *shape: int, index: int | None = None):
         """Standard normals."""

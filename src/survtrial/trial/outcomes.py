@@ -187,15 +187,16 @@ def _outcomes_compiled(p: Protocol, streams: BlockStreams, arm, stratum, randomi
     n_ev, n_int = h.shape[2], h.shape[3]
     rates = np.stack([h[:, :, k].reshape(-1, n_int) for k in range(n_ev)])  # (K, G, J)
     cum = np.stack([cumulative_at_starts(starts, rates[k]) for k in range(n_ev)])
-    draws = [streams.exponential("event", n, index=k) for k in range(n_ev)]
-    e = draws[0][None] if n_ev == 1 else np.stack(draws)
+    e = np.empty((n_ev, arm.shape[0], n))  # each cause's draws straight into their rows
+    for k in range(n_ev):
+        streams.exponential("event", n, index=k, out=e[k])
     cure_g = np.stack([cure[:, :, k].reshape(-1) for k in range(n_ev)])  # (K, G)
     cure_u = None
     if cure.any():
         cure_u = np.ones((n_ev, arm.shape[0], n))
         for k in range(n_ev):
             if cure[:, :, k].any():
-                cure_u[k] = streams.random("cure", n, index=k)
+                streams.random("cure", n, index=k, out=cure_u[k])
     post = p.outcomes.death_after_relapse_per_year / DAYS_PER_YEAR
     lf = p.outcomes.loss_to_follow_up_per_year / DAYS_PER_YEAR
     post_e = streams.exponential("death_after_event", n) if post > 0 else None
