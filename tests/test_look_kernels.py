@@ -13,6 +13,7 @@ between the others, cuts before the first randomization and after the last event
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 from types import SimpleNamespace
 
@@ -180,6 +181,13 @@ def _batch(p, seed: int, blocks: int = 2):
     return simulate_batch(p, BlockStreams(seed, 0, blocks, n), np.arange(n))
 
 
+def _cured(text: str) -> str:
+    """A cure fraction of 0.3 on the control arm's hazard."""
+    text = text.replace("per_year = [0.5545177444479562]\n",
+                        "per_year = [0.5545177444479562]\ncure_fraction = 0.3\n", 1)
+    return text.replace('model = "piecewise_exponential"', 'model = "cure_mixture"')
+
+
 def _protocols():
     of, dropout = (FIXTURES / "simulate" / f"{n}.toml" for n in ("of_hr075", "of_hr075_dropout"))
     futility = {"monitoring.beta_spending": "OF", "monitoring.binding_futility": True}
@@ -191,6 +199,12 @@ def _protocols():
         "nonbinding": with_overrides(
             builtin_text("two_arm_example"), {"monitoring.beta_spending": "Pocock"}
         ),
+        # the last two looks' events come after the latest date: looks capped at it
+        "capped": with_overrides(
+            of.read_text(), {"monitoring.latest_final_date": dt.date(2021, 10, 1)}
+        ),
+        # a third of control patients cured: event days at infinity among the counted
+        "cured": parse_protocol(_cured(of.read_text()), str(of)),
     }
 
 
@@ -254,3 +268,16 @@ def test_kernels_compile_where_no_cache_directory_is_writable():
     compiled = _compiled.kernel(ns["plus_one"])
     assert compiled(2) == 3
 
+
+
+def test_the_capped_and_cured_batches_reach_their_branches():
+    """"capped": looks held at the latest date (their events come later); "cured": patients
+    who never have the event, counted among the event days at infinity (the kernel counts
+    event days by day up to the latest date and puts later ones together)."""
+    p = PROTOCOLS["capped"]
+    b = _batch(p, 1)
+    latest = float(b.days(p.monitoring.latest_final_date))
+    looks = mon.monitor(b, kernels=True)
+    assert (looks.look_day[:, -1] == latest).all() and (looks.look_day[:, 0] < latest).all()
+    cured = _batch(PROTOCOLS["cured"], 1)
+    assert np.isinf(cured.event_time[cured.randomized]).any()
