@@ -64,13 +64,17 @@ def progress_bar(what: str = "simulating trials") -> Iterator[Callable[[int, int
     with Progress(
         TextColumn(what),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[count]}"),
         TimeRemainingColumn(),
         transient=True,
         disable=not Console().is_terminal,
     ) as bar:
-        task = bar.add_task(what, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        task = bar.add_task(what, total=None, count="starting")  # until the first result
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, count=f"{done:,}/{total:,}")
+
+        yield update
 
 
 def command_line(ctx: typer.Context) -> str:
