@@ -210,3 +210,16 @@ def test_dask_window_counts_the_threads_again_as_workers_join():
     assert cluster["calls"] == 3
     cluster["threads"] = {}
     assert often() == per  # no threads yet: still one chunk's worth a worker slot
+
+
+def test_text_columns_are_the_labels_of_their_codes():
+    """replicates.parquet's text columns (decision, look) are built from buffers with numpy:
+    the labels of the codes, in order, non-ASCII and empty ones too, a valid Arrow array."""
+    from survtrial.report.simulation import _text
+
+    labels = ["continue", "stop for efficacy", "Zwischenanalyse (é)", ""]
+    codes = np.array([1, 0, 0, 2, 3, 1, 2, 2])
+    column = _text(labels, codes)
+    column.validate(full=True)
+    assert column.to_pylist() == [labels[c] for c in codes]
+    assert _text(labels, np.array([], dtype=np.int64)).to_pylist() == []

@@ -74,15 +74,22 @@ def _arrow(values: np.ndarray, kind):
 
 
 def _text(labels: list[str], codes: np.ndarray):
-    """An Arrow string array of ``labels[codes]`` (built from buffers, no pandas)."""
+    """An Arrow string array of ``labels[codes]``, built from buffers with numpy: no pandas,
+    and no ``pyarrow.compute`` (``take`` would import it, 0.05 s)."""
     import pyarrow as pa
 
     encoded = [label.encode("utf-8") for label in labels]
-    offsets = np.cumsum([0, *map(len, encoded)]).astype(np.int32)
-    table = pa.Array.from_buffers(
-        pa.string(), len(labels), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    width = max(map(len, encoded), default=0)
+    padded = np.zeros((len(encoded), max(width, 1)), dtype=np.uint8)  # a label a row
+    for i, b in enumerate(encoded):
+        padded[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+    lengths = np.array([len(b) for b in encoded], dtype=np.int32)[codes]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    used = np.arange(padded.shape[1])[None, :] < lengths[:, None]
+    data = padded[codes][used]  # each row's bytes, in order (row-major)
+    return pa.Array.from_buffers(
+        pa.string(), len(codes), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
-    return table.take(_arrow(codes, pa.int32()))
 
 
 def replicate_rows(scenario: int, protocol, r):
