@@ -9,7 +9,9 @@ k-th event. Every number equals the numpy code's bit for bit: the same formulas 
 order, each stratum's sums day by day in time order (a day without events adds exactly 0 there,
 so it is skipped here); the strata are added in numpy by :func:`survtrial.arrays.row_sum`.
 Compiled on first use and cached in ``__pycache__`` (``cache=True``; see :func:`_kernel`);
-one thread, ``nogil`` (the simulation's workers are processes).
+one thread, ``nogil`` (the simulation's workers are processes). Counters handed to another
+kernel start as ``np.int64(0)``, not ``0``: a literal 0 reaching a call makes numba compile
+a second version of the callee (five more versions, about 1.5 s more of the first run).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def _kth_row(vals, m, ks, out, hist, late):
         whole &= (v >= 0.0) & (v == np.floor(v))
         top = max(top, v)
     if not whole:
-        lo = 0
+        lo = np.int64(0)
         for q in range(ks.shape[0]):  # ascending: each selection leaves the larger after it
             k = ks[q]
             if k >= m:
@@ -86,7 +88,7 @@ def _kth_row(vals, m, ks, out, hist, late):
         hist = np.zeros(max(h, 2 * hist.shape[0]), dtype=np.int32)
     else:
         hist[:h] = 0
-    n_late = 0
+    n_late = np.int64(0)
     for j in range(m):
         v = vals[j]
         if v < h:
@@ -96,7 +98,7 @@ def _kth_row(vals, m, ks, out, hist, late):
             n_late += 1
     day = 0
     below = 0  # values before ``day``
-    lo = 0
+    lo = np.int64(0)
     for q in range(ks.shape[0]):
         k = ks[q]
         if k >= m:
@@ -123,7 +125,7 @@ def _kth_days(rand_day, event_time, ltfu_time, stratum, ks):
     late = np.empty(n + 1)
     hist = np.zeros(0, dtype=np.int32)
     for r in range(r_n):
-        m = 0
+        m = np.int64(0)
         for i in range(n):  # the event days, written always and kept for events
             vals[m] = rand_day[r, i] + event_time[r, i]
             m += (stratum[r, i] >= 0) & (event_time[r, i] <= ltfu_time[r, i])
@@ -223,7 +225,7 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
     ks = np.sort(nth[nth >= 0])
     kth = np.empty(ks.shape[0])
     for r in range(r_n):
-        m = 0  # the replicate's randomized patients, in their order (written, kept if so)
+        m = np.int64(0)  # the replicate's randomized patients, in order (written, kept if so)
         for i in range(n):
             s = stratum[r, i]
             rd[m] = rand_day[r, i]
@@ -233,7 +235,7 @@ def _looks(rand_day, event_time, ltfu_time, stratum, arm, nth, fixed, latest, ch
             am[m] = arm[r, i] > 0
             m += s >= 0
         first_day[:] = np.inf
-        n_ev = 0
+        n_ev = np.int64(0)
         for j in range(m):
             if st[j] >= n_strata:
                 return look_day, o_e, var, n_events, n_in, False
