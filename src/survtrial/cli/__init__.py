@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from survtrial._processes import HeldInterrupt, release_prestarted
 from survtrial.cli._start import INTERRUPTED, prestart_from_argv
 
 
@@ -20,7 +21,7 @@ def run() -> None:
     ends would print a traceback). An error of any kind after a Ctrl-C is the interrupt (an
     extension module can turn the KeyboardInterrupt raised in its initialisation into an
     ImportError)."""
-    pressed = _remember_ctrl_c()
+    ctrl_c = _remember_ctrl_c()
     interrupted = False
     try:
         prestart_from_argv(sys.argv[1:])
@@ -35,15 +36,13 @@ def run() -> None:
         interrupted = exc.code == INTERRUPTED
         raise
     except Exception:
-        if not pressed:
+        if not ctrl_c.pressed:
             raise
         interrupted = True
         print("error: interrupted", file=sys.stderr)
         sys.exit(INTERRUPTED)
     finally:
-        processes = sys.modules.get("survtrial._processes")  # loaded if workers were started
-        if processes is not None:
-            processes.release_prestarted(wait=interrupted)
+        release_prestarted(wait=interrupted)  # none started: nothing to do
         if interrupted:
             # python -m only: a KeyboardInterrupt that ended a string exec (a dataclass being
             # built) leaves a flag in CPython by which Py_RunMain ends the process by SIGINT
@@ -51,31 +50,22 @@ def run() -> None:
             exec("None")
 
 
-class _Pressed:
-    """Whether Ctrl-C was pressed during the command (true once it has been)."""
-
-    def __init__(self) -> None:
-        self.value = False
-
-    def __bool__(self) -> bool:
-        return self.value
-
-
-def _remember_ctrl_c() -> _Pressed:
-    """SIGINT raises KeyboardInterrupt as Python's own handler does, and is remembered."""
+def _remember_ctrl_c() -> HeldInterrupt:
+    """SIGINT raises KeyboardInterrupt as Python's own handler does, and is remembered
+    (``pressed``)."""
     import signal
 
-    pressed = _Pressed()
+    state = HeldInterrupt()
 
     def on_ctrl_c(signum, frame) -> None:
-        pressed.value = True
+        state.pressed = True
         raise KeyboardInterrupt
 
     try:
         signal.signal(signal.SIGINT, on_ctrl_c)
     except ValueError:  # not the main thread (embedded): Python's handler stays
         pass
-    return pressed
+    return state
 
 
 def __getattr__(name: str) -> object:

@@ -30,7 +30,7 @@ def make_dir(path: str | os.PathLike[str], what: str) -> Path:
     return p
 
 
-def missing_dirs(path: str | os.PathLike[str]) -> list[Path]:
+def _missing_dirs(path: str | os.PathLike[str]) -> list[Path]:
     """The folders of ``path`` that do not exist yet, deepest first: those :func:`make_dir`
     would create."""
     out = []
@@ -46,16 +46,16 @@ def output_folder(path: str | os.PathLike[str], what: str = "--out") -> Iterator
     """:func:`output_dir` for a command that makes its folder before its work (so that a bad
     ``--out`` fails at once): if the work fails and leaves the folder empty, the folder and
     the parents made for it are removed again."""
-    created = missing_dirs(path)
+    created = _missing_dirs(path)
     folder = output_dir(path, what)
     try:
         yield folder
     except BaseException:
-        remove_empty_dirs(created)
+        _remove_empty_dirs(created)
         raise
 
 
-def remove_empty_dirs(dirs: list[Path]) -> None:
+def _remove_empty_dirs(dirs: list[Path]) -> None:
     """Remove the folders ``dirs`` (deepest first) while they are empty: what a failed command
     created and left unused."""
     for d in dirs:
@@ -99,7 +99,4 @@ def output_dir(path: str | os.PathLike[str], what: str = "--out") -> Path:
     return p
 
 
-__all__ = [
-    "make_dir", "missing_dirs", "output_dir", "output_folder", "remove_empty_dirs", "write_bytes",
-    "write_text",
-]  # fmt: skip
+__all__ = ["make_dir", "output_dir", "output_folder", "write_bytes", "write_text"]

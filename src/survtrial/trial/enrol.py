@@ -223,27 +223,24 @@ def groups_and_exclusions(
     u_group = streams.random("risk_group", n) if len(gprob) > 1 else None
     active = [(step, gi, code, prob) for step, (gi, code, prob) in enumerate(steps) if prob > 0]
     step_u = [streams.random("exclusion", n, index=step) for step, *_ in active]
+    group = constant(xp, np.int64(0), (r, n))  # one group
+    exclusion = constant(xp, np.int64(-1), (r, n))  # nobody excluded
     if xp is np and _compiled.ENABLED and (u_group is not None or excluding):
         from survtrial.trial import enrol_kernels as kernels
 
-        group, exclusion = kernels.groups_and_exclusions(
+        groups, codes = kernels.groups_and_exclusions(
             u_group, cut, not_randomized, step_u, [a[1:] for a in active], (r, n)
         )
-    else:
-        group = constant(xp, np.int64(0), (r, n))
-        if u_group is not None:
-            group = xp.searchsorted(xp.asarray(cut), u_group, side="right")
-            group = xp.minimum(group, len(gprob) - 1)
-        exclusion = constant(xp, np.int64(-1), (r, n))
-        if excluding:  # written below
-            exclusion = xp.full((r, n), -1, dtype=np.int64)
-        for gi in np.flatnonzero(not_randomized >= 0):
-            exclusion[group == gi] = not_randomized[gi]
-        for u, (_, gi, code, prob) in zip(step_u, active, strict=True):
-            hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
-            exclusion[hit] = code
-    if u_group is None:
-        group = constant(xp, np.int64(0), (r, n))
-    if not excluding:
-        exclusion = constant(xp, np.int64(-1), (r, n))
+        group = groups if u_group is not None else group
+        exclusion = codes if excluding else exclusion
+        return group, exclusion, tuple(reasons), excluding
+    if u_group is not None:
+        group = xp.minimum(xp.searchsorted(xp.asarray(cut), u_group, side="right"), len(gprob) - 1)
+    if excluding:  # written below
+        exclusion = xp.full((r, n), -1, dtype=np.int64)
+    for gi in np.flatnonzero(not_randomized >= 0):
+        exclusion[group == gi] = not_randomized[gi]
+    for u, (_, gi, code, prob) in zip(step_u, active, strict=True):
+        hit = (exclusion < 0) & (u < prob) & ((group == gi) if gi >= 0 else True)
+        exclusion[hit] = code
     return group, exclusion, tuple(reasons), excluding
