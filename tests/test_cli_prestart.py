@@ -42,3 +42,15 @@ def test_local_cpu_simulations_start_their_workers(started, argv, workers):
 def test_nothing_starts_otherwise(started, argv):
     prestart_from_argv(argv)
     assert started == []
+
+
+def test_prestart_starts_every_worker_at_once():
+    """A process pool that does not fork starts a process per task while none is idle: one
+    task would start one worker, and the others only with map_chunks' first tasks."""
+    processes.prestart_workers(3)
+    try:
+        pool = processes.PRESTARTED[3]
+        assert len(pool._processes) == 3  # started now, not on the first chunks
+    finally:
+        processes.release_prestarted(wait=True)
+    assert processes.PRESTARTED == {}

@@ -124,7 +124,8 @@ def prestart_workers(workers: int, preload: Sequence[str] = ()) -> None:
     with held_interrupts() as ctrl_c:
         try:
             pool = new_pool(workers, tuple(preload))
-            pool.submit(_ready)  # the pool starts all its processes on its first task
+            for _ in range(workers):  # a process a task: the pool starts one per task
+                pool.submit(_ready)  # while none of its processes is idle (not fork)
             PRESTARTED[workers] = pool
         except (OSError, NotImplementedError):
             return
