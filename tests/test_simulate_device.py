@@ -6,6 +6,7 @@ a real GPU are in tests/test_gpu.py, which skips without one."""
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -83,13 +84,13 @@ def _stand_in(monkeypatch):
     monkeypatch.setattr(sim_run, "backend", lambda device: fake)
     monkeypatch.setattr("survtrial.simulate.chunk.backend", lambda device: fake)
     sizes: list[int] = []
-    real = sim_run.simulate_chunk
+    real = sim_run.chunk_looks
 
     def recording(protocol, seed, b0, nb, n_rep, device):
         sizes.append(nb)
         return real(protocol, seed, b0, nb, n_rep, device)
 
-    monkeypatch.setattr(sim_run, "simulate_chunk", recording)
+    monkeypatch.setattr(sim_run, "chunk_looks", recording)
     return sizes
 
 
@@ -135,3 +136,38 @@ def test_gpu_driver_runs_every_scenario_of_a_grid(monkeypatch):
         seed=4, device="gpu",
     )  # fmt: skip
     np.testing.assert_array_equal(grid.scenarios[1].replicates.z, alone.scenarios[0].replicates.z)
+
+
+def test_the_host_decides_a_chunk_while_the_gpu_runs_the_next(monkeypatch):
+    """A GPU chunk's decisions and sink run on a thread of their own while the next chunk is
+    simulated: chunk 0's host work waits for chunk 1 to start (in vain, had it run first)."""
+    _stand_in(monkeypatch)
+    second_started, waited, calls = threading.Event(), [], []
+    looks, decide = sim_run.chunk_looks, sim_run.chunk_result
+
+    def recording_looks(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            second_started.set()
+        return looks(*args)
+
+    def waiting_decide(protocol, raw):
+        if raw.replicate[0] == 0:
+            waited.append(second_started.wait(timeout=10))
+        return decide(protocol, raw)
+
+    monkeypatch.setattr(sim_run, "chunk_looks", recording_looks)
+    monkeypatch.setattr(sim_run, "chunk_result", waiting_decide)
+    sim = simulate(TWO_ARM, "t.toml", "t", replicates=300, seed=9, device="gpu")
+    assert waited == [True]
+    assert sim.scenarios[0].replicates.replicate.tolist() == list(range(300))
+
+
+def test_an_error_on_the_host_side_of_the_gpu_is_raised(monkeypatch):
+    _stand_in(monkeypatch)
+
+    def failing_sink(scenario, protocol, chunk):
+        raise InputError("--out: cannot write replicates.parquet: disk full")
+
+    with pytest.raises(InputError, match="disk full"):
+        simulate(TWO_ARM, "t.toml", "t", replicates=300, seed=9, device="gpu", sink=failing_sink)

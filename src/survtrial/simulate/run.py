@@ -24,7 +24,6 @@ from survtrial.simulate.chunk import (
     chunk_looks,
     chunk_result,
     concatenate,
-    simulate_chunk,
 )
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
@@ -249,19 +248,51 @@ def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int,
     treats a replicate on its own."""
     n_blocks = -(-replicates // be.block)
     collect, done = _Collect(grid, sink), 0
-    for scenario, (_, protocol) in enumerate(grid):
-        be.release()
-        per_block, b = 0, 0
-        while b < n_blocks:
-            nb = 1 if not per_block else _blocks_that_fit(be, per_block, n_blocks - b)
-            n_rep = min(nb * be.block, replicates - b * be.block)
-            collect.add(scenario, simulate_chunk(protocol, seed, b, nb, n_rep, be.name))
-            per_block = per_block or max(be.held_bytes(), 1)
-            b += nb
-            done += n_rep
-            if progress is not None:
-                progress(done, total)
+    with _HostSide() as host:
+        for scenario, (_, protocol) in enumerate(grid):
+            be.release()
+            per_block, b = 0, 0
+            while b < n_blocks:
+                nb = 1 if not per_block else _blocks_that_fit(be, per_block, n_blocks - b)
+                n_rep = min(nb * be.block, replicates - b * be.block)
+                raw = chunk_looks(protocol, seed, b, nb, n_rep, be.name)
+                host.submit(collect.add, scenario, chunk_result, protocol, raw)
+                per_block = per_block or max(be.held_bytes(), 1)
+                b += nb
+                done += n_rep
+                if progress is not None:
+                    progress(done, total)
     return collect.runs()
+
+
+class _HostSide:
+    """The host's share of the GPU's chunks (the decisions at the looks, the running sums,
+    replicates.parquet) on one thread of its own, in chunk order, while the GPU runs the next
+    chunk: ``submit(add, scenario, decide, protocol, raw)`` calls
+    ``add(scenario, decide(protocol, raw))`` there. At most :data:`HELD` chunks wait; an
+    error there is raised here, at the next submit or on leaving."""
+
+    HELD = 2
+
+    def __enter__(self) -> _HostSide:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="survtrial-host")
+        self._pending: list = []
+        return self
+
+    def submit(self, add, scenario: int, decide, protocol, raw) -> None:
+        while len(self._pending) >= self.HELD:
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(lambda: add(scenario, decide(protocol, raw))))
+
+    def __exit__(self, kind, error, tb) -> None:
+        try:
+            if kind is None:
+                for f in self._pending:
+                    f.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _blocks_that_fit(be: Backend, per_block: int, left: int) -> int:
