@@ -158,3 +158,24 @@ def test_the_stand_in_allows_what_cupy_allows(monkeypatch):
     assert float(a.sum()) == 7 + 1 + 8 + 3 + 9 + 5 and isinstance(a.sum(), cp.ndarray)
     assert int(np.maximum(a, 2).min()) == 2  # numpy's ufunc on a device array: CuPy's
     assert cp.argsort(cp.asarray(np.zeros(5))).get().tolist() == [0, 1, 2, 3, 4]  # stable
+
+
+def test_each_array_module_compiles_its_own_raw_kernel(monkeypatch):
+    """The segment sum's raw kernel is kept per array module: on a GPU machine, the one the real
+    CuPy compiled (tests/test_gpu.py) is never handed the stand-in's arrays, nor the reverse."""
+    calls = []
+
+    class OtherCupy:  # another array module, whose kernel only records its calls
+        class RawKernel:
+            def __init__(self, code, name):
+                pass
+
+            def __call__(self, grid, block, args):
+                calls.append(args)
+
+    monkeypatch.setattr(arrays, "_KERNELS", {})
+    arrays._segment_sum_kernel(OtherCupy)  # compiled (and kept) for the other module first
+    cp = fake_cupy.install(monkeypatch)
+    seg, v = cp.asarray(np.array([0, 0, 1, 3, 3, 3])), cp.asarray(np.arange(6.0))
+    assert arrays.segment_sum(seg, v, 4).get().tolist() == [1.0, 2.0, 0.0, 12.0]
+    assert calls == []

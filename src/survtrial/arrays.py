@@ -148,12 +148,13 @@ def segment_sum(seg: Any, values: Any, n_seg: int) -> Any:
     return out
 
 
-_KERNELS: dict[str, Any] = {}
+_KERNELS: dict[tuple[int, str], Any] = {}  # (id of the array module, name) -> compiled kernel
 
 
 def _segment_sum_kernel(xp: ModuleType) -> Any:
-    if "segment_sum" not in _KERNELS:
-        _KERNELS["segment_sum"] = xp.RawKernel(
+    key = (id(xp), "segment_sum")  # per module: the tests' stand-in CuPy keeps its own
+    if key not in _KERNELS:
+        _KERNELS[key] = xp.RawKernel(
             r"""
 extern "C" __global__ void segment_sum(const double* v, const long long* starts,
                                        double* out, long long n_seg) {
@@ -166,7 +167,7 @@ extern "C" __global__ void segment_sum(const double* v, const long long* starts,
 """,
             "segment_sum",
         )
-    return _KERNELS["segment_sum"]
+    return _KERNELS[key]
 
 
 class _CupyGenerator:
