@@ -24,7 +24,7 @@ fi
 export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD/src" PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.used,memory.total,driver_version --format=csv
 timeout 120 python3 -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
-    tests/test_gpu.py tests/test_simulate_device.py 2>&1 | tail -30 | tee "$out/pytest.log"
+    tests/test_gpu.py tests/test_simulate_device.py tests/test_gpu_rules.py 2>&1 | tail -30 | tee "$out/pytest.log"
 timeout 60 python3 benchmarks/profile_gpu_chunk.py --blocks 16 2>&1 | tail -16 \
     | tee "$out/profile.log"
 timeout 300 python3 benchmarks/simulate_gpu.py --million --json "$out/gpu.json" 2>&1 \
