@@ -151,6 +151,11 @@ class _Collect:
         self.running = [RunningCharacteristics(len(p.monitoring.looks)) for _, p in grid]
         self.parts: list[list[ChunkResult]] = [[] for _ in grid]
 
+    def decide(self, scenario: int, raw) -> None:
+        """A chunk's looks (:class:`~survtrial.simulate.chunk.ChunkLooks`) decided here (a
+        worker loads no bounds code) and added."""
+        self.add(scenario, chunk_result(self.grid[scenario][1], raw))
+
     def add(self, scenario: int, res: ChunkResult) -> None:
         self.running[scenario].add(res)
         if self.sink is None:
@@ -175,9 +180,8 @@ def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, tota
     calls = _ChunkCalls(grid, seed, replicates)
     collect = _Collect(grid, sink)
 
-    def consume(i: int, raw) -> None:  # the decisions here: a worker loads no bounds code
-        scenario = calls.scenario_of(i)
-        collect.add(scenario, chunk_result(grid[scenario][1], raw))
+    def consume(i: int, raw) -> None:
+        collect.decide(calls.scenario_of(i), raw)
 
     map_chunks(
         chunk_looks,
@@ -256,7 +260,7 @@ def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int,
                 nb = 1 if not per_block else _blocks_that_fit(be, per_block, n_blocks - b)
                 n_rep = min(nb * be.block, replicates - b * be.block)
                 raw = chunk_looks(protocol, seed, b, nb, n_rep, be.name)
-                host.submit(collect.add, scenario, chunk_result, protocol, raw)
+                host.submit(collect.decide, scenario, raw)
                 per_block = per_block or max(be.held_bytes(), 1)
                 b += nb
                 done += n_rep
@@ -268,9 +272,8 @@ def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int,
 class _HostSide:
     """The host's share of the GPU's chunks (the decisions at the looks, the running sums,
     replicates.parquet) on one thread of its own, in chunk order, while the GPU runs the next
-    chunk: ``submit(add, scenario, decide, protocol, raw)`` calls
-    ``add(scenario, decide(protocol, raw))`` there. At most :data:`HELD` chunks wait; an
-    error there is raised here, at the next submit or on leaving."""
+    chunk: ``submit(fn, *args)`` calls ``fn(*args)`` there. At most :attr:`HELD` calls wait;
+    an error there is raised here, at a later submit or on leaving."""
 
     HELD = 2
 
@@ -281,10 +284,10 @@ class _HostSide:
         self._pending: list = []
         return self
 
-    def submit(self, add, scenario: int, decide, protocol, raw) -> None:
+    def submit(self, fn, *args) -> None:
         while len(self._pending) >= self.HELD:
             self._pending.pop(0).result()
-        self._pending.append(self._pool.submit(lambda: add(scenario, decide(protocol, raw))))
+        self._pending.append(self._pool.submit(fn, *args))
 
     def __exit__(self, kind, error, tb) -> None:
         try:
