@@ -36,7 +36,8 @@ def _same_tables(a, b) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_streamed_file_equals_the_kept_replicates(tmp_path, monkeypatch, workers):
     kept = simulate(TWO_ARM, "t.toml", "t", **ARGS)
-    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # one block a chunk: 19 per scenario
+    # one block a chunk: 19 per scenario
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda protocol: 1)
     monkeypatch.setattr(ReplicatesWriter, "ROW_GROUP", 500)  # several row groups
     writer = ReplicatesWriter(tmp_path)
     streamed = simulate(TWO_ARM, "t.toml", "t", workers=workers, sink=writer, **ARGS)
@@ -77,7 +78,8 @@ def test_prestarted_workers_are_used_and_released(monkeypatch):
     results as a pool started there); release_prestarted shuts down one left unused."""
     from survtrial import _processes
 
-    monkeypatch.setattr(run_mod, "CHUNK_PATIENTS", 1)  # 3 chunks of one block: processes
+    # 3 chunks of one block: processes
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda protocol: 1)
     try:
         _processes.prestart_workers(2, ["survtrial.simulate.chunk"])
         pool = _processes.PRESTARTED[2]

@@ -29,10 +29,14 @@ from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
 from survtrial.trial.executor import check_executor, chunk_plan, map_chunks
 
-# a CPU chunk holds whole blocks, about this many generated patients (at least one block): big
-# enough that per-chunk costs vanish (AALL1731: 4 blocks; the rpact scenarios: 20), small
-# enough that a worker's memory stays near 200 MB
+# a CPU chunk holds whole blocks, about this many generated patients (the rpact scenarios: 5
+# blocks), small enough that a worker's memory stays near 200 MB; but at least
+# MIN_CHUNK_REPLICATES replicates while under MAX_CHUNK_PATIENTS patients (AALL1731: 4 blocks,
+# about 1.5 million patients), over which a chunk's own costs (its call, its streams'
+# generators, the parent's decisions: a few ms) hardly count
 CHUNK_PATIENTS = 400_000
+MIN_CHUNK_REPLICATES = 256
+MAX_CHUNK_PATIENTS = 2_000_000
 GPU_MEMORY_SHARE = 0.5  # of the device's free memory, for one chunk (the rest: headroom)
 GPU_MAX_CHUNK_BLOCKS = 64  # 262,144 replicates: the progress bar still moves
 
@@ -239,9 +243,12 @@ class _ChunkSizes(Sequence):
 
 
 def cpu_chunk_blocks(protocol: Protocol) -> int:
-    """Blocks per CPU chunk: about :data:`CHUNK_PATIENTS` generated patients (results do not
-    depend on it: every block has its own streams)."""
-    return max(1, CHUNK_PATIENTS // (BLOCK * capacity(protocol)))
+    """Blocks per CPU chunk: about :data:`CHUNK_PATIENTS` generated patients, at least
+    :data:`MIN_CHUNK_REPLICATES` replicates, at most :data:`MAX_CHUNK_PATIENTS` patients (and
+    one block). The results do not depend on it: every block has its own streams."""
+    per_block = BLOCK * capacity(protocol)
+    blocks = max(CHUNK_PATIENTS // per_block, -(-MIN_CHUNK_REPLICATES // BLOCK))
+    return max(1, min(blocks, MAX_CHUNK_PATIENTS // per_block))
 
 
 def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int, sink=None):
