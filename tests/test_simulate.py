@@ -40,7 +40,7 @@ def test_same_results_for_any_executor_and_workers(monkeypatch):
     args = dict(replicates=300, seed=5, vary=("monitoring.alpha=0.025,0.05",))
     one = simulate(TWO_ARM, "two_arm_example.toml", "two_arm_example", workers=1, **args)
     # one block a chunk: 19 per scenario
-    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda protocol: 1)
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)
     two = simulate(TWO_ARM, "two_arm_example.toml", "two_arm_example", workers=2, **args)
     assert _flat(one) == _flat(two)
     for a, b in zip(one.scenarios, two.scenarios, strict=True):
@@ -70,7 +70,7 @@ def test_dask_gives_the_same_results(monkeypatch):
     args = dict(replicates=200, seed=9)
     local = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=1, **args)
     # 4 chunks of one block (64)
-    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda protocol: 1)
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)
     monkeypatch.setattr(executor, "IN_FLIGHT_PER_WORKER", 1)  # 2 in hand: the rest submitted later
     dask = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=2, executor="dask", **args)
     assert _flat(local) == _flat(dask)

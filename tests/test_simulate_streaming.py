@@ -37,7 +37,7 @@ def _same_tables(a, b) -> None:
 def test_streamed_file_equals_the_kept_replicates(tmp_path, monkeypatch, workers):
     kept = simulate(TWO_ARM, "t.toml", "t", **ARGS)
     # one block a chunk: 19 per scenario
-    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda protocol: 1)
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)
     monkeypatch.setattr(ReplicatesWriter, "ROW_GROUP", 500)  # several row groups
     writer = ReplicatesWriter(tmp_path)
     streamed = simulate(TWO_ARM, "t.toml", "t", workers=workers, sink=writer, **ARGS)
@@ -79,7 +79,7 @@ def test_prestarted_workers_are_used_and_released(monkeypatch):
     from survtrial import _processes
 
     # 3 chunks of one block: processes
-    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda protocol: 1)
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)
     try:
         _processes.prestart_workers(2, ["survtrial.simulate.chunk"])
         pool = _processes.PRESTARTED[2]
@@ -165,11 +165,11 @@ def test_chunk_plan_is_made_on_demand_and_equals_the_list(replicates, chunk_bloc
 def test_chunk_calls_take_the_same_memory_for_any_replicates():
     """simulate's calls and sizes are made on demand (no list of about 200 bytes a chunk):
     equal to the written-out calls, scenario by scenario, and a plan for 10^9 replicates
-    (about 2.8 million chunks) takes a few kilobytes."""
+    (about 2 million chunks) takes a few kilobytes."""
     import tracemalloc
 
     grid = run_mod.scenarios(TWO_ARM, "two_arm_example", ARGS["vary"])
-    blocks = [run_mod.cpu_chunk_blocks(p) for _, p in grid]
+    blocks = [run_mod.cpu_chunk_blocks(p, 1000) for _, p in grid]
     calls = run_mod._ChunkCalls(grid, 3, 1000)
     listed = [
         (p, 3, *chunk)
@@ -186,10 +186,11 @@ def test_chunk_calls_take_the_same_memory_for_any_replicates():
         used = tracemalloc.get_traced_memory()[0]  # kept (the peak has capacity()'s grid)
     finally:
         tracemalloc.stop()
-    assert len(big) > 2_000_000 and used < 16_384
+    assert len(big) > 1_000_000 and used < 16_384
     last = big[len(big) - 1]  # the last chunk of the last scenario ends at block 10^9 / 64
     assert last[0] is grid[1][1] and last[2] + last[3] == -(-(10**9) // BLOCK)
-    assert last[4] == 10**9 - last[2] * BLOCK and 1 <= last[3] <= blocks[1]
+    most = run_mod.cpu_chunk_blocks(grid[1][1], 10**9)
+    assert last[4] == 10**9 - last[2] * BLOCK and 1 <= last[3] <= most
 
 
 def test_dask_window_counts_the_threads_again_as_workers_join():
@@ -225,3 +226,19 @@ def test_text_columns_are_the_labels_of_their_codes():
     column.validate(full=True)
     assert column.to_pylist() == [labels[c] for c in codes]
     assert _text(labels, np.array([], dtype=np.int64)).to_pylist() == []
+
+
+def test_chunk_sizes():
+    """At least 1,024 replicates a chunk (16 blocks of 64) under 1.6 million generated
+    patients (AALL1731, 5,879 a replicate: 4 blocks), and smaller where a run is short, so each
+    worker gets 4 chunks; one block at the least."""
+    from survtrial.protocol import load_builtin
+    from survtrial.trial.enrol import capacity
+
+    two_arm, aall = load_builtin("two_arm_example"), load_builtin("aall1731")
+    assert capacity(aall) == 5879
+    assert run_mod.cpu_chunk_blocks(two_arm, 100_000, 2) == 16
+    assert run_mod.cpu_chunk_blocks(aall, 100_000, 2) == 4  # 16 would be 6 million patients
+    assert run_mod.cpu_chunk_blocks(two_arm, 1_000, 2) == 2  # 16 blocks: 8 chunks of 2
+    assert run_mod.cpu_chunk_blocks(two_arm, 10, 2) == 1
+    assert run_mod.cpu_chunk_blocks(two_arm, 100_000, 400) == 1  # 1,563 blocks, 400 workers

@@ -29,14 +29,15 @@ from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
 from survtrial.trial.executor import check_executor, chunk_plan, map_chunks
 
-# a CPU chunk holds whole blocks, about this many generated patients (the rpact scenarios: 5
-# blocks), small enough that a worker's memory stays near 200 MB; but at least
-# MIN_CHUNK_REPLICATES replicates while under MAX_CHUNK_PATIENTS patients (AALL1731: 4 blocks,
-# about 1.5 million patients), over which a chunk's own costs (its call, its streams'
-# generators, the parent's decisions: a few ms) hardly count
+# a CPU chunk holds whole blocks: at least MIN_CHUNK_REPLICATES replicates, over which a
+# chunk's own costs (its call, its streams' generators, the parent's decisions: 2-3 ms) hardly
+# count, but at most MAX_CHUNK_PATIENTS generated patients, so a worker's memory stays near
+# 300-350 MB (the rpact scenarios: 16 blocks, 1.25 million patients; AALL1731: 4 blocks, 1.5
+# million); and about CHUNK_PATIENTS patients where that is more
 CHUNK_PATIENTS = 400_000
-MIN_CHUNK_REPLICATES = 256
-MAX_CHUNK_PATIENTS = 2_000_000
+MIN_CHUNK_REPLICATES = 1_024
+MAX_CHUNK_PATIENTS = 1_600_000
+CHUNKS_PER_WORKER = 4  # smaller chunks where a run is short, so every worker has some
 GPU_MEMORY_SHARE = 0.5  # of the device's free memory, for one chunk (the rest: headroom)
 GPU_MAX_CHUNK_BLOCKS = 64  # 262,144 replicates: the progress bar still moves
 
@@ -181,7 +182,7 @@ class _Collect:
 def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total, sink=None):
     """Every chunk of every scenario in one pool of workers (they start once); the results
     are taken in order as they come, and not kept beyond what :class:`_Collect` keeps."""
-    calls = _ChunkCalls(grid, seed, replicates)
+    calls = _ChunkCalls(grid, seed, replicates, workers)
     collect = _Collect(grid, sink)
 
     def consume(i: int, raw) -> None:
@@ -205,10 +206,11 @@ class _ChunkCalls(Sequence):
     on demand from each scenario's :class:`ChunkPlan`: the same memory for any number of
     replicates (a list would take about 200 bytes a chunk)."""
 
-    def __init__(self, grid, seed: int, replicates: int) -> None:
+    def __init__(self, grid, seed: int, replicates: int, workers: int = 1) -> None:
         self.protocols = [protocol for _, protocol in grid]
         self.seed = seed
-        self.plans = [chunk_plan(replicates, cpu_chunk_blocks(p), BLOCK) for p in self.protocols]
+        self.plans = [chunk_plan(replicates, cpu_chunk_blocks(p, replicates, workers), BLOCK)
+                      for p in self.protocols]  # fmt: skip
         self.starts = list(itertools.accumulate((len(plan) for plan in self.plans), initial=0))
         self.sizes = _ChunkSizes(self)
 
@@ -242,13 +244,17 @@ class _ChunkSizes(Sequence):
         return self.calls.chunk(i)[2]
 
 
-def cpu_chunk_blocks(protocol: Protocol) -> int:
-    """Blocks per CPU chunk: about :data:`CHUNK_PATIENTS` generated patients, at least
-    :data:`MIN_CHUNK_REPLICATES` replicates, at most :data:`MAX_CHUNK_PATIENTS` patients (and
-    one block). The results do not depend on it: every block has its own streams."""
+def cpu_chunk_blocks(protocol: Protocol, replicates: int, workers: int = 1) -> int:
+    """Blocks per CPU chunk: at least :data:`MIN_CHUNK_REPLICATES` replicates (or about
+    :data:`CHUNK_PATIENTS` generated patients where that is more), at most
+    :data:`MAX_CHUNK_PATIENTS` patients, and few enough that ``replicates`` make
+    :data:`CHUNKS_PER_WORKER` chunks a worker where they can; one block at least. The results
+    do not depend on it: every block has its own streams."""
     per_block = BLOCK * capacity(protocol)
     blocks = max(CHUNK_PATIENTS // per_block, -(-MIN_CHUNK_REPLICATES // BLOCK))
-    return max(1, min(blocks, MAX_CHUNK_PATIENTS // per_block))
+    blocks = min(blocks, MAX_CHUNK_PATIENTS // per_block)
+    share = -(-replicates // BLOCK) // (CHUNKS_PER_WORKER * workers)
+    return max(1, min(blocks, share))
 
 
 def _on_gpu(grid, seed: int, replicates: int, be: Backend, progress, total: int, sink=None):
