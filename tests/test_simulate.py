@@ -38,8 +38,9 @@ def test_same_results_for_any_executor_and_workers(monkeypatch):
     import survtrial.simulate.run as run_mod
 
     args = dict(replicates=300, seed=5, vary=("monitoring.alpha=0.025,0.05",))
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 64)  # a chunk a scenario
     one = simulate(TWO_ARM, "two_arm_example.toml", "two_arm_example", workers=1, **args)
-    # one block a chunk: 19 per scenario
+    # one block a chunk: 5 per scenario
     monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)
     two = simulate(TWO_ARM, "two_arm_example.toml", "two_arm_example", workers=2, **args)
     assert _flat(one) == _flat(two)
@@ -68,6 +69,7 @@ def test_dask_gives_the_same_results(monkeypatch):
     from survtrial.trial import executor
 
     args = dict(replicates=200, seed=9)
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 64)  # one chunk
     local = simulate(TWO_ARM, "t.toml", "two_arm_example", workers=1, **args)
     # 4 chunks of one block (64)
     monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)

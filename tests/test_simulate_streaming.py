@@ -35,8 +35,9 @@ def _same_tables(a, b) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_streamed_file_equals_the_kept_replicates(tmp_path, monkeypatch, workers):
+    monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 64)  # a chunk a scenario
     kept = simulate(TWO_ARM, "t.toml", "t", **ARGS)
-    # one block a chunk: 19 per scenario
+    # one block a chunk: 5 per scenario
     monkeypatch.setattr(run_mod, "cpu_chunk_blocks", lambda *args: 1)
     monkeypatch.setattr(ReplicatesWriter, "ROW_GROUP", 500)  # several row groups
     writer = ReplicatesWriter(tmp_path)
