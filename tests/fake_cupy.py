@@ -114,8 +114,6 @@ class ndarray(NDArrayOperatorsMixin):
         attr = getattr(self._a, name)
         if not callable(attr):
             return _wrap(attr) if name in ("T", "real", "imag") else attr
-        if name == "get":
-            return self.get
 
         def method(*args, **kwargs):
             if name in ("sort", "argsort"):
