@@ -20,7 +20,7 @@ tests/reference/make_cupy_api.py):
 
 The random generator (``cupy.random.RandomState``) draws with numpy's PCG64 from the state it
 is given, so a run here can be compared number for number with the numpy array code given the
-same generators (:class:`NumpyDraws`).
+same generators (:func:`numpy_draws`, :class:`NumpyGPU`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ from pathlib import Path
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from survtrial.arrays import Backend
+
 API = json.loads(
     (Path(__file__).parent / "reference" / "fixtures" / "cupy_api" / "cupy_api.json").read_text()
 )
 HOST_TO_DEVICE = {"asarray", "array"}  # the functions that take host data
+STABLE_SORTS = {"sort", "argsort"}  # CuPy's sorts are stable, numpy's default is not
 
 
 def _operand(x):
@@ -116,7 +119,7 @@ class ndarray(NDArrayOperatorsMixin):
             return _wrap(attr) if name in ("T", "real", "imag") else attr
 
         def method(*args, **kwargs):
-            if name in ("sort", "argsort"):
+            if name in STABLE_SORTS:
                 kwargs["kind"] = "stable"
             return _wrap(attr(*_index(args), **{k: _index(v) for k, v in kwargs.items()}))
 
@@ -156,7 +159,7 @@ def _function(name: str):
                 return ndarray(convert(args[0]._a, **kwargs))
             return ndarray(np.array(args[0], **kwargs))  # a copy on the device
         args, kwargs = _operand(args), {k: _operand(v) for k, v in kwargs.items()}
-        if name in ("sort", "argsort"):
+        if name in STABLE_SORTS:
             kwargs["kind"] = "stable"
         if name == "put":
             kwargs.setdefault("mode", "wrap")
@@ -214,13 +217,31 @@ class RandomState:
         return ndarray(self._g.integers(low, high, size=size))
 
 
-class NumpyDraws:
-    """The same draws as :class:`RandomState` as a numpy ``Generator`` (for the numpy side of a
-    comparison): :class:`survtrial.arrays.Backend`'s GPU generator seeds its state so."""
+def numpy_draws(seed: np.random.SeedSequence) -> np.random.Generator:
+    """The draws of :class:`RandomState` as a numpy ``Generator``, seeded as
+    :class:`survtrial.arrays.Backend`'s GPU generator seeds its state."""
+    return np.random.Generator(np.random.PCG64(int(seed.generate_state(1, np.uint64)[0]) >> 1))
 
-    def __new__(cls, seed: np.random.SeedSequence):
-        state = int(seed.generate_state(1, np.uint64)[0]) >> 1
-        return np.random.Generator(np.random.PCG64(state))
+
+class NumpyGPU(Backend):
+    """The GPU driver's backend on numpy arrays (so ``xp is numpy``: the numpy side of a
+    comparison, or the driver's chunking run here): :func:`numpy_draws`, a fixed 10,000 bytes
+    of 'free memory' of which a block holds 1,000 (5 blocks fit in half of it)."""
+
+    def generator(self, seed):
+        return numpy_draws(seed)
+
+    def free_memory_bytes(self) -> int:
+        return 10_000
+
+    def held_bytes(self) -> int:
+        return 1_000
+
+    def release(self) -> None:
+        pass
+
+    def description(self) -> str:
+        return "stand-in GPU"
 
 
 class RawKernel:

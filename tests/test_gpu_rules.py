@@ -51,25 +51,6 @@ PROTOCOLS = {
 }
 
 
-class _NumpyGPU(arrays.Backend):
-    """numpy arrays with the stand-in GPU's generators and memory: the reference."""
-
-    def generator(self, seed):
-        return fake_cupy.NumpyDraws(seed)
-
-    def free_memory_bytes(self) -> int:
-        return 10_000
-
-    def held_bytes(self) -> int:
-        return 1_000
-
-    def release(self) -> None:
-        pass
-
-    def description(self) -> str:
-        return "numpy reference"
-
-
 def _on_stand_in(text: str, name: str, **kw):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(arrays, "GPU_BLOCK", BLOCK)
@@ -78,7 +59,7 @@ def _on_stand_in(text: str, name: str, **kw):
 
 
 def _on_numpy(text: str, name: str, **kw):
-    be = _NumpyGPU("gpu", np, BLOCK)
+    be = fake_cupy.NumpyGPU("gpu", np, BLOCK)  # numpy arrays, the stand-in's draws
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_compiled, "ENABLED", False)  # the array code, as the GPU runs it
         mp.setattr(sim_run, "backend", lambda device: be)

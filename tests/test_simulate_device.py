@@ -19,6 +19,7 @@ from survtrial.protocol import builtin_text
 from survtrial.simulate import run as sim_run
 from survtrial.simulate import simulate
 from survtrial.simulate.chunk import ChunkResult
+from tests.fake_cupy import NumpyGPU
 
 runner = CliRunner()
 TWO_ARM = builtin_text("two_arm_example")
@@ -58,28 +59,8 @@ def test_numpy_forms_of_the_array_helpers():
     assert arrays.to_host(a) is a
 
 
-class _StandIn(arrays.Backend):
-    """The GPU driver's backend with numpy arrays: blocks of 32 replicates, a fixed amount of
-    'free memory', numpy generators."""
-
-    def generator(self, seed):
-        return np.random.Generator(np.random.PCG64(seed))
-
-    def free_memory_bytes(self) -> int:
-        return 10_000
-
-    def held_bytes(self) -> int:
-        return 1_000  # so 5 blocks fit in half the free memory
-
-    def release(self) -> None:
-        pass
-
-    def description(self) -> str:
-        return "stand-in GPU"
-
-
 def _stand_in(monkeypatch):
-    fake = _StandIn("gpu", np, 32)
+    fake = NumpyGPU("gpu", np, 32)  # blocks of 32 replicates, 5 fit in memory
     monkeypatch.setattr(_compiled, "ENABLED", False)  # the array code, as the GPU runs it
     monkeypatch.setattr(sim_run, "backend", lambda device: fake)
     monkeypatch.setattr("survtrial.simulate.chunk.backend", lambda device: fake)
