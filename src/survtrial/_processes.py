@@ -6,6 +6,7 @@ keep freed memory."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from typing import TYPE_CHECKING
 
@@ -77,13 +78,29 @@ def keep_freed_memory() -> None:
     mallopt(m_top_pad, 256 << 20)
 
 
+# the thread counts of numpy's BLAS (OpenBLAS, MKL) and of OpenMP, read when they load
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def one_thread_per_process() -> None:
+    """Ask the BLAS and OpenMP libraries for one thread, where the user has not chosen a count
+    (:data:`THREAD_VARIABLES`). For a process that is one core's share of the work (a
+    simulation worker, or the parent beside them): nothing it runs uses BLAS in bulk, and the
+    thread pool OpenBLAS starts when numpy loads costs about 0.07 s of CPU a process
+    (docs/performance.md). Only takes effect where numpy is not loaded yet."""
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 def _worker_setup(preload: tuple[str, ...] = ()) -> None:
     """In a worker process: Ctrl-C is the parent's to handle (it cancels the queue and waits
-    for the chunks that are running), so a worker never dies half-way through a chunk; freed
+    for the chunks that are running), so a worker never dies half-way through a chunk; one
+    BLAS thread (:func:`one_thread_per_process`: the workers are as many as the cores); freed
     memory is kept for the next chunk (:func:`keep_freed_memory`); the modules ``preload``
     are imported before the first chunk arrives."""
     import importlib
 
+    one_thread_per_process()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_freed_memory()
     for name in preload:

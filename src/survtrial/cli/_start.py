@@ -17,9 +17,13 @@ def prestart_from_argv(argv: list[str]) -> None:
     beside), when ``argv`` (the arguments after the program name) asks for a simulation on
     local CPU workers. Only a guess from the raw arguments: the command uses the pool if its
     parsed options agree, and the pool is shut down unused otherwise
-    (:func:`survtrial._processes.release_prestarted`)."""
+    (:func:`survtrial._processes.release_prestarted`). Any simulation asks for one BLAS thread
+    in this process (:func:`survtrial._processes.one_thread_per_process`)."""
     if not argv or argv[0] != "simulate" or "--help" in argv:
         return
+    from survtrial._processes import one_thread_per_process, prestart_workers
+
+    one_thread_per_process()  # before numpy loads, here and in the workers' forkserver
     options: dict[str, str] = {}
     for i, arg in enumerate(argv):
         name, eq, value = arg.partition("=")
@@ -31,6 +35,4 @@ def prestart_from_argv(argv: list[str]) -> None:
         workers = int(options.get("--workers", DEFAULT_WORKERS))
     except ValueError:
         return  # the parse will say what is wrong
-    from survtrial._processes import prestart_workers
-
     prestart_workers(workers, WORKER_MODULES)
