@@ -6,6 +6,7 @@ keep freed memory."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 from typing import TYPE_CHECKING
@@ -55,11 +56,13 @@ def held_interrupts() -> Iterator[HeldInterrupt]:
         signal.signal(signal.SIGINT, previous)
 
 
+@functools.cache  # once a process: finding the C library is slow
 def keep_freed_memory() -> None:
     """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system
     (no mmap for blocks under 32 MiB, no trimming under 2 GiB): a chunk's numpy temporaries
     of a few MB are then not page-faulted anew at every operation (docs/performance.md).
-    Process-wide, so called only by the command-line tools and the worker processes; a no-op
+    Process-wide, so called only by the command-line tools and the worker processes (local or
+    Dask); a no-op
     where the C library has no ``mallopt``."""
     import ctypes
     import ctypes.util

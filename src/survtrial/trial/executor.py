@@ -13,7 +13,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from survtrial._errors import InputError
-from survtrial._processes import PRESTARTED, HeldInterrupt, held_interrupts, new_pool
+from survtrial._processes import (
+    PRESTARTED,
+    HeldInterrupt,
+    held_interrupts,
+    keep_freed_memory,
+    new_pool,
+)
 
 EXECUTORS = ("local", "dask")
 
@@ -200,7 +206,7 @@ def _dask(fn, calls, workers, scheduler, finished, held) -> None:
         def submit(k: int) -> list:
             out = []
             for i, call in itertools.islice(todo, max(k, 0)):
-                out.append(client.submit(fn, *call, pure=False))
+                out.append(client.submit(_on_dask_worker, fn, *call, pure=False))
                 index[out[-1].key] = i
             return out
 
@@ -217,6 +223,16 @@ def _dask(fn, calls, workers, scheduler, finished, held) -> None:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _on_dask_worker(fn, *call):
+    """``fn(*call)`` on a Dask worker, whose freed memory is kept as the local workers' is
+    (:func:`survtrial._processes.keep_freed_memory`, once a process, also on workers that join
+    later). Dask's nanny asks glibc to return freed memory at once, so each chunk's
+    temporaries were page-faulted anew: twice the CPU a trial (docs/performance.md). The cost
+    is that a worker keeps its largest chunk's memory (about 300 MB) between chunks."""
+    keep_freed_memory()
+    return fn(*call)
 
 
 class _DaskWindow:
