@@ -2,7 +2,7 @@
 ``getSimulationSurvival`` and a loop of lifelines calls, in trials per second, as whole processes.
 
     PYTHONPATH=src .venv/bin/python benchmarks/simulate.py [--scenario of_hr075]
-        [--replicates 100000] [--workers 2] [--skip-r] [--json OUT]
+        [--replicates 100000] [--workers 2] [--dask] [--skip-r] [--json OUT]
 
 Every tool runs the same rpact-comparable scenario: a protocol in
 tests/reference/fixtures/simulate/<scenario>.toml for survtrial, and the ``input`` section of
@@ -14,7 +14,9 @@ child process, timed from outside (wall clock, and CPU time and peak RSS from ``
   ``--replicates`` iterations (one core: rpact's simulation is single-threaded); a second
   ``Rscript`` does the same without the simulation, so its wall time is rpact's start-up. Both
   rates are shown: whole process, and net of start-up.
-* survtrial: ``python -m survtrial simulate TOML --replicates N --seed 1 --out DIR --workers W``.
+* survtrial: ``python -m survtrial simulate TOML --replicates N --seed 1 --out DIR --workers W``;
+  with ``--dask``, the same with ``--executor dask`` too (a LocalCluster of W one-thread
+  workers, its start-up included), as a second survtrial row.
   Where this survtrial has no ``simulate`` command, that row is skipped with a message and
   ``survtrial run TOML --replicates M --workers W`` (the full per-trial analysis and figures,
   not the operating-characteristics path) is timed instead, labelled as a stand-in, on
@@ -31,6 +33,7 @@ survtrial / lifelines; the JSON (``--json``) every timing, command and version.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -288,29 +291,40 @@ def survtrial_rows(toml: Path, args) -> list[dict]:
             ]
             tool = "survtrial run (stand-in)"
             label = f"STAND-IN survtrial run, not simulate ({args.workers} workers)"
-        log(f"  {tool}: {n} trials ...")
-        run = timed(cmd, cwd=Path(tmp))
-        if failed(run, tool):
-            return rows
-        power = simulate_power(out) if tool == "survtrial simulate" else None
-    net = run["wall_seconds"] - startup["wall_seconds"]
-    rows.append(
-        {
-            "tool": tool,
-            "label": label,
-            "trials": n,
-            "workers": args.workers,
-            "wall_seconds": run["wall_seconds"],
-            "startup_seconds": startup["wall_seconds"] if startup["rc"] == 0 else None,
-            "trials_per_second": n / run["wall_seconds"],
-            "trials_per_second_net": n / net if startup["rc"] == 0 and net > 0 else None,
-            "cpu_seconds": run["cpu_seconds"],
-            "peak_rss_mb": run["peak_rss_mb"],
-            "power": power,
-            "versions": survtrial_version(python),
-            "runs": {"startup": strip(startup), "simulation": strip(run)},
-        }
-    )
+        runs = [(tool, label, cmd)]
+        if args.dask and tool == "survtrial simulate":
+            runs.append((
+                "survtrial simulate dask",
+                f"survtrial simulate --executor dask (LocalCluster, {args.workers} workers)",
+                [*cmd, "--executor", "dask"],
+            ))  # fmt: skip
+        for tool, label, command in runs:
+            log(f"  {tool}: {n} trials ...")
+            shutil.rmtree(out, ignore_errors=True)
+            run = timed(command, cwd=Path(tmp))
+            if failed(run, tool):
+                continue
+            power = simulate_power(out) if tool.startswith("survtrial simulate") else None
+            net = run["wall_seconds"] - startup["wall_seconds"]
+            rows.append(
+                {
+                    "tool": tool,
+                    "label": label,
+                    "trials": n,
+                    "workers": args.workers,
+                    "wall_seconds": run["wall_seconds"],
+                    "startup_seconds": startup["wall_seconds"] if startup["rc"] == 0 else None,
+                    "trials_per_second": n / run["wall_seconds"],
+                    "trials_per_second_net": (
+                        n / net if startup["rc"] == 0 and net > 0 else None
+                    ),
+                    "cpu_seconds": run["cpu_seconds"],
+                    "peak_rss_mb": run["peak_rss_mb"],
+                    "power": power,
+                    "versions": survtrial_version(python),
+                    "runs": {"startup": strip(startup), "simulation": strip(run)},
+                }
+            )
     return rows
 
 
@@ -363,15 +377,12 @@ def fmt(x: float | None, spec: str) -> str:
 
 
 def ratios(rows: list[dict]) -> list[dict]:
-    """survtrial's rate over each peer's: whole process over whole process, and survtrial's
-    whole process over the peer's simulation alone (timed inside it: its most favourable
-    figure)."""
-    ours = next((r for r in rows if r["tool"].startswith("survtrial")), None)
-    if ours is None:
-        return []
+    """Each survtrial row's rate over each peer's: whole process over whole process, and
+    survtrial's whole process over the peer's simulation alone (timed inside it: its most
+    favourable figure)."""
     out = []
-    for peer in rows:
-        if peer is ours or peer["tool"].startswith("survtrial"):
+    for ours, peer in itertools.product(rows, rows):
+        if not ours["tool"].startswith("survtrial") or peer["tool"].startswith("survtrial"):
             continue
         out.append(
             {
@@ -490,6 +501,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=1,
         help="rounds of runs, the tools taking turns; each tool's median run is reported",
+    )
+    ap.add_argument(
+        "--dask",
+        action="store_true",
+        help="also time survtrial simulate --executor dask (a LocalCluster of --workers)",
     )
     ap.add_argument("--skip-r", action="store_true", help="no rpact row")
     ap.add_argument("--skip-lifelines", action="store_true", help="no lifelines row")
