@@ -61,9 +61,9 @@ def keep_freed_memory() -> None:
     """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system
     (no mmap for blocks under 32 MiB, no trimming under 2 GiB): a chunk's numpy temporaries
     of a few MB are then not page-faulted anew at every operation (docs/performance.md).
-    Process-wide, so called only by the command-line tools and the worker processes (local or
-    Dask); a no-op
-    where the C library has no ``mallopt``."""
+    Process-wide: called by the command-line tools, the worker processes (local or Dask) and
+    a process that runs simulation chunks itself (the process then keeps, for reuse, the
+    memory it freed); a no-op where the C library has no ``mallopt``."""
     import ctypes
     import ctypes.util
 
