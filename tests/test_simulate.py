@@ -211,6 +211,24 @@ def test_command_writes_the_named_outputs(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("replicates", "scenarios", "seconds", "workers", "expected"),
+    [
+        (1, 1, 5.3, 2, "1 trial in 5.3 s (0.189 per second, local executor, 2 workers)"),
+        (50_000, 2, 4.0, 1,
+         "100,000 trials in 4.0 s (25,000 per second, local executor, 1 worker)"),
+    ],
+)
+def test_the_summary_line_reads_right(replicates, scenarios, seconds, workers, expected):
+    from types import SimpleNamespace
+
+    from survtrial.cli.simulate import run_summary
+
+    sim = SimpleNamespace(replicates=replicates, scenarios=[None] * scenarios,
+                          elapsed_seconds=seconds, device="cpu")  # fmt: skip
+    assert run_summary(sim, "local", workers) == expected
+
+
+@pytest.mark.parametrize(
     ("args", "needle"),
     [
         (["--replicates", "0"], "--replicates"),

@@ -88,11 +88,17 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
             raise
     written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)
+    typer.echo(f"{run_summary(sim, executor, workers)}. Wrote {', '.join(written)} to {folder}/")
+
+
+def run_summary(sim, executor: str, workers: int) -> str:
+    """'N trials in T s (R per second, where)': the rate to 3 significant figures below 100."""
     n = sim.replicates * len(sim.scenarios)
-    where = f"{executor} executor, {workers} workers"
+    rate = n / max(sim.elapsed_seconds, 1e-9)
+    where = f"{executor} executor, {workers} worker{'s' * (workers != 1)}"
     if sim.device == "gpu":
         where = f"on {sim.device_name}"
-    typer.echo(
-        f"{n} trials in {sim.elapsed_seconds:.1f} s ({n / max(sim.elapsed_seconds, 1e-9):,.0f} "
-        f"per second, {where}). Wrote {', '.join(written)} to {folder}/"
+    return (
+        f"{n:,} trial{'s' * (n != 1)} in {sim.elapsed_seconds:.1f} s "
+        f"({f'{rate:,.0f}' if rate >= 100 else f'{rate:.3g}'} per second, {where})"
     )
