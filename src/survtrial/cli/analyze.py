@@ -124,6 +124,7 @@ def analyze_command(
     ] = "years",
 ) -> None:
     """Analyse time-to-event data: KM, log-rank, Cox, RMST, milestone, CIF, AEs."""
+    from survtrial._processes import keep_freed_memory
     from survtrial.analysis import analyse
     from survtrial.io.analysis_input import load_analysis_data
     from survtrial.io.options import LoadOptions
@@ -131,6 +132,7 @@ def analyze_command(
     from survtrial.report.analysis_tables import print_tables
     from survtrial.report.figures import check_time_unit
 
+    keep_freed_memory()  # large inputs: their temporaries reused, not page-faulted anew
     check_time_unit(time_unit)
     arm_pair = None
     if arms is not None:
