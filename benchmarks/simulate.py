@@ -2,7 +2,8 @@
 ``getSimulationSurvival`` and a loop of lifelines calls, in trials per second, as whole processes.
 
     PYTHONPATH=src .venv/bin/python benchmarks/simulate.py [--scenario of_hr075]
-        [--replicates 100000] [--workers 2] [--dask] [--skip-r] [--json OUT]
+        [--replicates 100000] [--workers 2] [--dask] [--hazard-ratios 0.6,0.7,0.8]
+        [--skip-r] [--json OUT]
 
 Every tool runs the same rpact-comparable scenario: a protocol in
 tests/reference/fixtures/simulate/<scenario>.toml for survtrial, and the ``input`` section of
@@ -25,6 +26,10 @@ child process, timed from outside (wall clock, and CPU time and peak RSS from ``
   (numpy data as rpact simulates them: deterministic uniform accrual, alternating arms,
   exponential event and dropout times; the cut at the k-th event; ``logrank_test`` at each
   look against the design's critical values) for ``--lifelines-trials`` trials.
+
+``--hazard-ratios`` times a power curve: rpact's ``hazardRatio`` vector and survtrial's
+``--vary`` of the experimental arm's hazard, ``--replicates`` trials at each ratio (survtrial's
+scenarios then share their chunks' patients up to the outcomes: common random numbers).
 
 The table (Markdown, on stdout) gives trials per second and the ratios survtrial / rpact and
 survtrial / lifelines; the JSON (``--json``) every timing, command and version.
@@ -56,14 +61,15 @@ design <- getDesignGroupSequential(informationRates = c({rates}), alpha = {alpha
 if ({simulate}) {{
   started <- proc.time()
   sim <- getSimulationSurvival(
-    design, lambda2 = {lambda2}, hazardRatio = {hr}, directionUpper = FALSE,
+    design, lambda2 = {lambda2}, hazardRatio = c({hr}), directionUpper = FALSE,
     plannedEvents = c({events}), accrualTime = 0, accrualIntensity = {intensity},
     maxNumberOfSubjects = {subjects}, dropoutRate1 = {dropout}, dropoutRate2 = {dropout},
     dropoutTime = {dropout_time}, allocation1 = 1, allocation2 = 1,
     maxNumberOfIterations = {iterations}, seed = {seed}, longTimeSimulationAllowed = TRUE)
   used <- proc.time() - started
-  cat(sprintf('{{"simulation_seconds": %.6f, "simulation_cpu_seconds": %.6f, "power": %.10g}}\\n',
-              used[["elapsed"]], used[["user.self"]] + used[["sys.self"]], sim$overallReject))
+  cat(sprintf('{{"simulation_seconds": %.6f, "simulation_cpu_seconds": %.6f, "power": [%s]}}\\n',
+              used[["elapsed"]], used[["user.self"]] + used[["sys.self"]],
+              paste(sprintf("%.10g", sim$overallReject), collapse = ", ")))
 }}
 cat(sprintf('{{"rpact": "%s", "r": "%s"}}\\n', packageVersion("rpact"), R.version.string))
 """
@@ -167,14 +173,22 @@ def failed(run: dict, what: str) -> bool:
     return False
 
 
-def rpact_rows(fixture: dict, replicates: int, rscript: str, startup_runs: int) -> list[dict]:
+def hazard_ratios(fixture: dict, args) -> list[float]:
+    """The hazard ratios simulated: ``--hazard-ratios`` or the fixture's one."""
+    return args.hazard_ratios or [fixture["input"]["hazard_ratio"]]
+
+
+def rpact_rows(fixture: dict, args) -> list[dict]:
     x = fixture["input"]
+    replicates, rscript, startup_runs = args.replicates, args.rscript, args.startup_runs
+    hrs = hazard_ratios(fixture, args)
+    trials = replicates * len(hrs)  # rpact simulates each hazard ratio in turn
     values = {
         "rates": ", ".join(repr(r) for r in x["information_rates"]),
         "alpha": x["alpha"],
         "type": x["type_of_design"],
         "lambda2": repr(x["lambda2_per_month"]),
-        "hr": x["hazard_ratio"],
+        "hr": ", ".join(repr(h) for h in hrs),
         "events": ", ".join(str(e) for e in x["planned_events"]),
         "intensity": x["accrual_intensity_per_month"],
         "subjects": x["max_number_of_subjects"],
@@ -201,14 +215,14 @@ def rpact_rows(fixture: dict, replicates: int, rscript: str, startup_runs: int) 
         {
             "tool": "rpact getSimulationSurvival",
             "label": f"rpact {info.get('rpact', '?')} getSimulationSurvival (1 core)",
-            "trials": replicates,
+            "trials": trials,
             "workers": 1,
             "wall_seconds": full["wall_seconds"],
             "startup_seconds": startup["wall_seconds"],
-            "trials_per_second": replicates / full["wall_seconds"],
-            "trials_per_second_net": replicates / net if net > 0 else None,
-            "trials_per_second_alone": replicates / info["simulation_seconds"],
-            "trials_per_cpu_second_alone": replicates / info["simulation_cpu_seconds"],
+            "trials_per_second": trials / full["wall_seconds"],
+            "trials_per_second_net": trials / net if net > 0 else None,
+            "trials_per_second_alone": trials / info["simulation_seconds"],
+            "trials_per_cpu_second_alone": trials / info["simulation_cpu_seconds"],
             "cpu_seconds": full["cpu_seconds"],
             "peak_rss_mb": full["peak_rss_mb"],
             "power": info.get("power"),
@@ -236,17 +250,29 @@ def survtrial_version(python: str) -> dict:
     return {"version": lines[0], "path": lines[1]} if run["rc"] == 0 and len(lines) == 2 else {}
 
 
-def simulate_power(out_dir: Path) -> float | None:
+def simulate_power(out_dir: Path) -> list[float] | None:
     try:
         oc = json.loads((out_dir / "operating_characteristics.json").read_text())
-        return float(oc["scenarios"][0]["rejection_probability"]["estimate"])
+        return [float(sc["rejection_probability"]["estimate"]) for sc in oc["scenarios"]]
     except (OSError, KeyError, IndexError, TypeError, ValueError):
         return None
 
 
-def survtrial_rows(toml: Path, args) -> list[dict]:
+def vary_hazard_ratios(toml: Path, fixture: dict, args) -> list[str]:
+    """``--vary`` of the experimental arm's hazard (``outcomes.hazards[1]``, as in every
+    scenario file) at each of ``--hazard-ratios``: the control hazard per year times the
+    ratio; nothing for the scenario's own ratio."""
+    if not args.hazard_ratios:
+        return []
+    control = fixture["input"]["lambda2_per_month"] * 12.0
+    values = ",".join(f"[{control * h!r}]" for h in args.hazard_ratios)
+    return ["--vary", f"outcomes.hazards[1].per_year={values}"]
+
+
+def survtrial_rows(toml: Path, fixture: dict, args) -> list[dict]:
     python = args.python
     rows = []
+    n_hr = len(hazard_ratios(fixture, args))
     startup = startup_run([python, *SURVTRIAL, "--version"], args.startup_runs)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
@@ -266,6 +292,7 @@ def survtrial_rows(toml: Path, args) -> list[dict]:
                 str(out),
                 "--workers",
                 workers,
+                *vary_hazard_ratios(toml, fixture, args),
             ]
             tool, label = "survtrial simulate", f"survtrial simulate ({args.workers} workers)"
         else:
@@ -306,17 +333,18 @@ def survtrial_rows(toml: Path, args) -> list[dict]:
                 continue
             power = simulate_power(out) if tool.startswith("survtrial simulate") else None
             net = run["wall_seconds"] - startup["wall_seconds"]
+            trials = n * (n_hr if tool.startswith("survtrial simulate") else 1)
             rows.append(
                 {
                     "tool": tool,
                     "label": label,
-                    "trials": n,
+                    "trials": trials,
                     "workers": args.workers,
                     "wall_seconds": run["wall_seconds"],
                     "startup_seconds": startup["wall_seconds"] if startup["rc"] == 0 else None,
-                    "trials_per_second": n / run["wall_seconds"],
+                    "trials_per_second": trials / run["wall_seconds"],
                     "trials_per_second_net": (
-                        n / net if startup["rc"] == 0 and net > 0 else None
+                        trials / net if startup["rc"] == 0 and net > 0 else None
                     ),
                     "cpu_seconds": run["cpu_seconds"],
                     "peak_rss_mb": run["peak_rss_mb"],
@@ -372,6 +400,13 @@ def lifelines_rows(fixture: dict, args) -> list[dict]:
     ]
 
 
+def powers(p) -> str:
+    """One power, or one a hazard ratio."""
+    if isinstance(p, list):
+        return ", ".join(fmt(x, ".4f") for x in p)
+    return fmt(p, ".4f")
+
+
 def fmt(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
@@ -415,7 +450,7 @@ def print_table(scenario: str, fixture: dict, rows: list[dict], rel: list[dict])
             f"| {fmt(r['startup_seconds'], '.2f')} | {r['trials_per_second']:,.0f} "
             f"| {fmt(r['trials_per_second_net'], ',.0f')} "
             f"| {fmt(r.get('trials_per_second_alone'), ',.0f')} | {r['cpu_seconds']:.1f} "
-            f"| {r['peak_rss_mb']:.0f} | {fmt(r['power'], '.4f')} |"
+            f"| {r['peak_rss_mb']:.0f} | {powers(r['power'])} |"
         )
     for r in rows:
         if "trials_per_cpu_second_alone" in r:
@@ -443,8 +478,8 @@ def one_round(toml: Path, fixture: dict, args) -> list[dict]:
     elif shutil.which(args.rscript) is None:
         log(f"  rpact: {args.rscript} not found; that row is skipped")
     else:
-        rows += rpact_rows(fixture, args.replicates, args.rscript, args.startup_runs)
-    rows += survtrial_rows(toml, args)
+        rows += rpact_rows(fixture, args)
+    rows += survtrial_rows(toml, fixture, args)
     if not args.skip_lifelines:
         rows += lifelines_rows(fixture, args)
     return rows
@@ -507,6 +542,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time survtrial simulate --executor dask (a LocalCluster of --workers)",
     )
+    ap.add_argument(
+        "--hazard-ratios",
+        type=lambda text: [float(v) for v in text.split(",") if v.strip()],
+        help="a power curve: simulate each of these hazard ratios (comma-separated; rpact's "
+        "hazardRatio vector, survtrial's --vary of the experimental hazard)",
+    )
     ap.add_argument("--skip-r", action="store_true", help="no rpact row")
     ap.add_argument("--skip-lifelines", action="store_true", help="no lifelines row")
     ap.add_argument("--rscript", default=shutil.which("Rscript") or "Rscript")
@@ -542,6 +583,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = median_rows(rounds)
         rel = ratios(rows)
         print_table(scenario, fixture, rows, rel)
+        if args.hazard_ratios:
+            print(f"\nA power curve: hazard ratios {', '.join(map(str, args.hazard_ratios))}, "
+                  f"{args.replicates} trials each for rpact and survtrial (their trials are over "
+                  "all of them; power one a ratio); the lifelines loop at the scenario's own "
+                  "ratio.")  # fmt: skip
         if args.repeats > 1:
             print(f"\nEach tool's median of {args.repeats} runs (wall s of every run):")
             for r in rows:

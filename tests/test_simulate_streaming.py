@@ -18,6 +18,7 @@ import survtrial.simulate.run as run_mod
 from survtrial.protocol import builtin_text
 from survtrial.report.simulation import ReplicatesWriter, document, replicates_table
 from survtrial.simulate import simulate
+from survtrial.simulate.chunk import sharing
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.executor import map_chunks
 
@@ -182,33 +183,33 @@ def test_chunk_plan_is_made_on_demand_and_equals_the_list(replicates, chunk_bloc
 
 def test_chunk_calls_take_the_same_memory_for_any_replicates():
     """simulate's calls and sizes are made on demand (no list of about 200 bytes a chunk):
-    equal to the written-out calls, scenario by scenario, and a plan for 10^9 replicates
-    (about 2 million chunks) takes a few kilobytes."""
+    equal to the written-out calls, family by family (the two alpha scenarios share their
+    cohort: one call a chunk for both), and a plan for 10^9 replicates (about a million
+    chunks) takes a few kilobytes."""
     import tracemalloc
 
     grid = run_mod.scenarios(TWO_ARM, "two_arm_example", ARGS["vary"])
-    blocks = [run_mod.cpu_chunk_blocks(p, 1000) for _, p in grid]
+    protocols = tuple(p for _, p in grid)
+    assert run_mod.families(list(protocols)) == [(0, 1)]
+    nb = run_mod.cpu_chunk_blocks(protocols[0], 1000)
     calls = run_mod._ChunkCalls(grid, 3, 1000)
-    listed = [
-        (p, 3, *chunk)
-        for (_, p), nb in zip(grid, blocks, strict=True)
-        for chunk in _listed_plan(1000, nb, BLOCK)
-    ]
+    share = sharing(protocols)
+    assert share.cohort == share.patients == share.looks == (0, 0)  # alpha: decisions only
+    listed = [(protocols, share, 3, *chunk) for chunk in _listed_plan(1000, nb, BLOCK)]
     assert list(calls) == listed
-    assert list(calls.sizes) == [c[-1] for c in listed]
-    half = len(listed) // 2
-    assert [calls.scenario_of(i) for i in (0, half - 1, half, len(listed) - 1)] == [0, 0, 1, 1]
+    assert list(calls.sizes) == [2 * c[-1] for c in listed]
+    assert {calls.family_of(i) for i in range(len(listed))} == {(0, 1)}
     tracemalloc.start()
     try:
         big = run_mod._ChunkCalls(grid, 3, 10**9)
         used = tracemalloc.get_traced_memory()[0]  # kept (the peak has capacity()'s grid)
     finally:
         tracemalloc.stop()
-    assert len(big) > 1_000_000 and used < 16_384
-    last = big[len(big) - 1]  # the last chunk of the last scenario ends at block 10^9 / 64
-    assert last[0] is grid[1][1] and last[2] + last[3] == -(-(10**9) // BLOCK)
-    most = run_mod.cpu_chunk_blocks(grid[1][1], 10**9)
-    assert last[4] == 10**9 - last[2] * BLOCK and 1 <= last[3] <= most
+    assert len(big) > 500_000 and used < 16_384
+    last = big[len(big) - 1]  # the last chunk ends at block 10^9 / 64
+    assert last[0] == protocols and last[3] + last[4] == -(-(10**9) // BLOCK)
+    most = run_mod.cpu_chunk_blocks(protocols[1], 10**9)
+    assert last[5] == 10**9 - last[3] * BLOCK and 1 <= last[4] <= most
 
 
 def test_dask_window_counts_the_threads_again_as_workers_join():

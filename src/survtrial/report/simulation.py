@@ -141,16 +141,23 @@ class ReplicatesWriter:
     """replicates.parquet written chunk by chunk while the simulation runs (a sink for
     :func:`survtrial.simulate.simulate`), in row groups of about 100,000 rows: memory does not
     grow with the replicates. Written to a ``.part`` file that :meth:`close` renames and
-    :meth:`abort` removes (an interrupted run leaves no file)."""
+    :meth:`abort` removes (an interrupted run leaves no file). The rows are in scenario order:
+    scenarios that run side by side (a family sharing its chunks) after the first go to a part
+    file each, appended in order by :meth:`close`."""
 
     ROW_GROUP = 100_000
 
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / "replicates.parquet"
         self.part = self.path.with_name(self.path.name + ".part")
-        self._writer = None
+        self._writers: dict[int, object] = {}  # scenario -> its ParquetWriter (the first: part)
         self._pending: list = []
         self._rows = 0
+
+    def _part_of(self, scenario: int) -> Path:
+        if not self._writers or next(iter(self._writers)) == scenario:
+            return self.part
+        return self.path.with_name(f"{self.path.name}.part{scenario}")
 
     def __call__(self, scenario: int, protocol, chunk) -> None:
         self._pending.append((scenario, protocol, chunk))
@@ -159,41 +166,49 @@ class ReplicatesWriter:
             self._flush()
 
     def _flush(self) -> None:
-        """The pending chunks as one row group: each scenario's chunks joined first, so the
-        rows are built by a few array operations, not per chunk."""
-        import pyarrow as pa
+        """The pending chunks as a row group a scenario: each scenario's chunks joined first, so
+        the rows are built by a few array operations, not per chunk."""
         import pyarrow.parquet as pq
 
         from survtrial.simulate.chunk import concatenate
 
-        if not self._pending:
-            return
-        tables, start = [], 0
-        for i in range(1, len(self._pending) + 1):
-            if i == len(self._pending) or self._pending[i][0] != self._pending[start][0]:
-                scenario, protocol, _ = self._pending[start]
-                joined = concatenate([c for _, _, c in self._pending[start:i]])
-                tables.append(replicate_rows(scenario, protocol, joined))
-                start = i
-        table = pa.concat_tables(tables)
-        try:
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(self.part, table.schema)
-            self._writer.write_table(table)
-        except OSError as exc:
-            raise InputError(f"--out: cannot write {self.path}: {exc}") from None
+        by_scenario: dict[int, list] = {}
+        for scenario, protocol, chunk in self._pending:
+            by_scenario.setdefault(scenario, [protocol]).append(chunk)
+        for scenario, (protocol, *chunks) in by_scenario.items():
+            table = replicate_rows(scenario, protocol, concatenate(chunks))
+            try:
+                if scenario not in self._writers:
+                    part = self._part_of(scenario)
+                    self._writers[scenario] = pq.ParquetWriter(part, table.schema)
+                self._writers[scenario].write_table(table)
+            except OSError as exc:
+                raise InputError(f"--out: cannot write {self.path}: {exc}") from None
         self._pending, self._rows = [], 0
 
     def close(self) -> None:
+        import pyarrow.parquet as pq
+
         self._flush()
-        if self._writer is not None:
-            self._writer.close()
-            self.part.replace(self.path)
+        if not self._writers:
+            return
+        first, *others = self._writers
+        main = self._writers[first]
+        for scenario in sorted(others):  # each scenario's part appended in scenario order
+            self._writers[scenario].close()
+            part = self._part_of(scenario)
+            f = pq.ParquetFile(part)
+            for g in range(f.num_row_groups):
+                main.write_table(f.read_row_group(g))
+            part.unlink()
+        main.close()
+        self.part.replace(self.path)
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self.part.unlink(missing_ok=True)
+        for scenario, writer in self._writers.items():
+            writer.close()
+            self._part_of(scenario).unlink(missing_ok=True)
+        self._writers = {}
 
 
 def power_figure(sim, out_stem: Path) -> list[Path] | None:

@@ -10,6 +10,7 @@ hazard-ratio estimate at the stop. No ADaM, no figures, no full analysis.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,8 @@ from survtrial.arrays import backend, to_host
 from survtrial.protocol import Protocol
 from survtrial.trial import simulate_batch
 from survtrial.trial._rng import BlockStreams
-from survtrial.trial.monitor import LookStatistics, decide_looks, look_statistics
+from survtrial.trial.engine import cohort, cohort_inputs, outcome_inputs
+from survtrial.trial.monitor import LookStatistics, decide_looks, look_inputs, look_statistics
 
 CONTINUE, EFFICACY, FUTILITY, NOT_REACHED = 0, 1, 2, -1
 DECISIONS = {CONTINUE: "continue", EFFICACY: "stop for efficacy", FUTILITY: "stop for futility",
@@ -74,6 +76,71 @@ def chunk_looks(
     looks = look_statistics(batch)
     return ChunkLooks(ids, LookStatistics(*(to_host(a) for a in (
         looks.look_day, looks.events, looks.z, looks.randomized))))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Sharing:
+    """What the scenarios of one chunk call have in common: for each scenario, the first
+    scenario with the same cohort (enrolment, arms), the same patients (and outcomes) and the
+    same looks. Steps read only their settings (:func:`survtrial.trial.engine.cohort_inputs`,
+    :func:`~survtrial.trial.engine.outcome_inputs`,
+    :func:`~survtrial.trial.monitor.look_inputs`) and draw from streams that depend only on the
+    seed and the replicates (common random numbers), so a shared step gives each scenario the
+    numbers it would have had alone."""
+
+    cohort: tuple[int, ...]
+    patients: tuple[int, ...]
+    looks: tuple[int, ...]
+
+
+def sharing(protocols: list[Protocol] | tuple[Protocol, ...]) -> Sharing:
+    """The :class:`Sharing` of ``protocols`` (the scenarios of one chunk call)."""
+
+    def first_equal(keys: list[str]) -> tuple[int, ...]:
+        seen: dict[str, int] = {}
+        return tuple(seen.setdefault(k, i) for i, k in enumerate(keys))
+
+    patients = [outcome_inputs(p) for p in protocols]  # the cohort's settings included
+    return Sharing(
+        cohort=first_equal([cohort_inputs(p) for p in protocols]),
+        patients=first_equal(patients),
+        looks=first_equal(
+            [k + "\n" + look_inputs(p) for k, p in zip(patients, protocols, strict=True)]
+        ),
+    )
+
+
+def scenario_looks(
+    protocols: tuple[Protocol, ...], share: Sharing, seed: int, b0: int, nb: int, n_rep: int,
+    device: str = "cpu",
+) -> tuple[ChunkLooks, ...]:  # fmt: skip
+    """:func:`chunk_looks` of each of ``protocols`` for the same blocks, the steps they share
+    (``share``, :func:`sharing`) run once: the same numbers as one call a scenario. The last
+    cohort and patients made are kept for the scenarios after (made again where an earlier one
+    is needed: the same numbers), and each outcome draw is made once (a copy kept while the
+    call runs)."""
+    be = backend(device)
+    ids = np.arange(b0 * be.block, b0 * be.block + n_rep)
+    draws: dict | None = {} if len(protocols) > 1 else None
+    kept_cohort = kept_batch = None  # (scenario index, what it made)
+    looks: dict[int, LookStatistics] = {}
+    for i, p in enumerate(protocols):
+        if share.looks[i] not in looks:
+            if kept_batch is not None and kept_batch[0] == share.patients[i]:
+                batch = dataclasses.replace(kept_batch[1], protocol=p)
+            else:
+                if kept_cohort is None or kept_cohort[0] != share.cohort[i]:
+                    made = cohort(p, BlockStreams(seed, b0, nb, n_rep, be), describe=False)
+                    kept_cohort = (share.cohort[i], made)
+                # the outcomes' draws from streams of their own: kept for the scenarios after
+                streams = BlockStreams(seed, b0, nb, n_rep, be, shared=draws)
+                batch = simulate_batch(p, streams, ids, with_adverse_events=False,
+                                       describe=False, cohort_made=kept_cohort[1])  # fmt: skip
+                kept_batch = (share.patients[i], batch)
+            lk = look_statistics(batch)
+            looks[i] = LookStatistics(*(to_host(a) for a in (
+                lk.look_day, lk.events, lk.z, lk.randomized)))  # fmt: skip
+    return tuple(ChunkLooks(ids, looks[share.looks[i]]) for i in range(len(protocols)))
 
 
 def chunk_result(protocol: Protocol, raw: ChunkLooks) -> ChunkResult:

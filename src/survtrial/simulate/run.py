@@ -4,6 +4,8 @@ Scenarios are the protocol as written, or every combination of the ``--vary KEY=
 (a grid; each key changes only itself). Each scenario runs ``replicates`` whole trials in
 chunks of whole random-stream blocks, on the chosen executor; every number is a pure function
 of (protocol, scenarios, replicates, seed), whatever the executor and the number of workers.
+Scenarios with the same cohort settings (enrolment, randomization) run their chunks together,
+each step they share made once (:func:`survtrial.simulate.chunk.scenario_looks`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from survtrial.simulate.chunk import (
     chunk_looks,
     chunk_result,
     concatenate,
+    scenario_looks,
+    sharing,
 )
 from survtrial.trial._rng import BLOCK
 from survtrial.trial.enrol import capacity
@@ -97,8 +101,9 @@ def simulate(
 ) -> Simulation:
     """Simulate ``replicates`` trials of each scenario; ``progress(done, total)``.
 
-    ``sink(scenario index, protocol, chunk)``, when given, receives every chunk's replicates in
-    order (scenario by scenario, replicate by replicate), and the replicates are not kept
+    ``sink(scenario index, protocol, chunk)``, when given, receives every chunk's replicates,
+    each scenario's in replicate order (the scenarios of a family, :func:`families`, chunk
+    by chunk: a chunk's scenarios, then the next chunk), and the replicates are not kept
     (``ScenarioRun.replicates`` is None): this process's memory then does not grow with the
     replicates (the characteristics are counts and sums, :class:`RunningCharacteristics`).
     Without a sink every replicate's looks are kept, about 250 bytes a replicate.
@@ -185,15 +190,18 @@ class _Collect:
 
 def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, total, sink=None):
     """Every chunk of every scenario in one pool of workers (they start once); the results
-    are taken in order as they come, and not kept beyond what :class:`_Collect` keeps."""
+    are taken in order as they come, and not kept beyond what :class:`_Collect` keeps. The
+    scenarios of a family (the same cohort settings) share each chunk call: a family's chunk
+    reaches the sink scenario by scenario, then its next chunk."""
     calls = _ChunkCalls(grid, seed, replicates, workers)
     collect = _Collect(grid, sink)
 
-    def consume(i: int, raw) -> None:
-        collect.decide(calls.scenario_of(i), raw)
+    def consume(i: int, raws) -> None:
+        for scenario, raw in zip(calls.family_of(i), raws, strict=True):
+            collect.decide(scenario, raw)
 
     map_chunks(
-        chunk_looks,
+        scenario_looks,
         calls,
         calls.sizes,
         workers=workers,
@@ -205,38 +213,59 @@ def _on_cpu(grid, seed, replicates, workers, executor, scheduler, progress, tota
     return collect.runs()
 
 
+def families(protocols: list[Protocol]) -> list[tuple[int, ...]]:
+    """The scenarios grouped by their cohort settings
+    (:func:`survtrial.trial.engine.cohort_inputs`), in the order of each group's first
+    scenario: a group's scenarios share their chunks' cohort (and the same chunk plan)."""
+    from survtrial.trial.engine import cohort_inputs
+
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(protocols):
+        groups.setdefault(cohort_inputs(p), []).append(i)
+    return [tuple(g) for g in groups.values()]
+
+
 class _ChunkCalls(Sequence):
-    """The arguments of :func:`chunk_looks` for every chunk of every scenario, in order, made
-    on demand from each scenario's :class:`ChunkPlan`: the same memory for any number of
-    replicates (a list would take about 200 bytes a chunk)."""
+    """The arguments of :func:`~survtrial.simulate.chunk.scenario_looks` for every chunk of
+    every family of scenarios (:func:`families`), in order, made on demand from each family's
+    :class:`ChunkPlan`: the same memory for any number of replicates (a list would take about
+    200 bytes a chunk)."""
 
     def __init__(self, grid, seed: int, replicates: int, workers: int = 1) -> None:
-        self.protocols = [protocol for _, protocol in grid]
+        protocols = [protocol for _, protocol in grid]
+        self.families = families(protocols)
+        self.protocols = [tuple(protocols[s] for s in f) for f in self.families]
+        self.sharing = [sharing(ps) for ps in self.protocols]
         self.seed = seed
-        self.plans = [chunk_plan(replicates, cpu_chunk_blocks(p, replicates, workers), BLOCK)
-                      for p in self.protocols]  # fmt: skip
+        self.plans = [chunk_plan(replicates, cpu_chunk_blocks(ps[0], replicates, workers), BLOCK)
+                      for ps in self.protocols]  # fmt: skip
         self.starts = list(itertools.accumulate((len(plan) for plan in self.plans), initial=0))
         self.sizes = _ChunkSizes(self)
 
     def __len__(self) -> int:
         return self.starts[-1]
 
-    def scenario_of(self, i: int) -> int:
+    def _family(self, i: int) -> int:
         return bisect.bisect_right(self.starts, i) - 1
+
+    def family_of(self, i: int) -> tuple[int, ...]:
+        """The scenarios (indices into the grid) of call ``i``."""
+        return self.families[self._family(i)]
 
     def chunk(self, i: int) -> tuple[int, int, int]:
         """(first block, blocks, replicates) of call ``i``."""
-        s = self.scenario_of(i)
-        return self.plans[s][i - self.starts[s]]
+        f = self._family(i)
+        return self.plans[f][i - self.starts[f]]
 
     def __getitem__(self, i: int):
         if not 0 <= i < len(self):
             raise IndexError("chunk call index out of range")
-        return (self.protocols[self.scenario_of(i)], self.seed, *self.chunk(i))
+        f = self._family(i)
+        return (self.protocols[f], self.sharing[f], self.seed, *self.chunk(i))
 
 
 class _ChunkSizes(Sequence):
-    """The replicates of each of :class:`_ChunkCalls`' calls."""
+    """The replicates of each of :class:`_ChunkCalls`' calls, over all their scenarios."""
 
     def __init__(self, calls: _ChunkCalls) -> None:
         self.calls = calls
@@ -245,7 +274,7 @@ class _ChunkSizes(Sequence):
         return len(self.calls)
 
     def __getitem__(self, i: int) -> int:
-        return self.calls.chunk(i)[2]
+        return self.calls.chunk(i)[2] * len(self.calls.family_of(i))
 
 
 def cpu_chunk_blocks(protocol: Protocol, replicates: int, workers: int = 1) -> int:

@@ -14,6 +14,9 @@ GPU (:mod:`survtrial.arrays`). So
   that one scenario makes and another does not changes no other number: scenarios that differ
   in one setting share every other stream (common random numbers);
 * a purpose is drawn at most once per batch (a second draw is a programming error).
+
+Scenarios that share a step share its draws too: streams made with the same ``shared`` dict
+(same seed and blocks) draw each (purpose, index, shape) once, and the others get a copy.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class BlockStreams:
 
     def __init__(
         self, seed: int, first_block: int, n_blocks: int, n_replicates: int,
-        backend: Backend = CPU,
+        backend: Backend = CPU, shared: dict | None = None,
     ) -> None:  # fmt: skip
         self.seed = seed
         self.blocks = range(first_block, first_block + n_blocks)
@@ -59,6 +62,9 @@ class BlockStreams:
         self.block = backend.block
         self.n = n_replicates
         self._drawn: set[tuple[str, int | None]] = set()
+        # draws kept for other streams of the same seed and blocks (scenarios of one chunk):
+        # (purpose, index, kind, shape, options) -> a private copy of the numbers
+        self._shared = shared
 
     def _generators(self, purpose: str, index: int | None) -> list:
         if purpose not in PURPOSES:
@@ -75,7 +81,26 @@ class BlockStreams:
     def _draw(self, purpose: str, index: int | None, name: str, shape: tuple[int, ...], out=None,
               **kw):  # fmt: skip
         """The draws (replicates, *shape); into ``out`` of that shape when given (straight, on
-        the CPU, where the chunk is whole blocks; else copied)."""
+        the CPU, where the chunk is whole blocks; else copied). With ``shared`` streams, a copy
+        of the numbers another stream drew already, or drawn here and a copy kept."""
+        if self._shared is None:
+            return self._generate(purpose, index, name, shape, out, **kw)
+        key = (purpose, index, name, shape, tuple(sorted(kw.items())))
+        if (purpose, index) in self._drawn:
+            raise RuntimeError(f"random stream {purpose!r} {index} drawn twice in one batch")
+        kept = self._shared.get(key)
+        if kept is None:
+            drawn = self._generate(purpose, index, name, shape, out, **kw)
+            self._shared[key] = drawn.copy()
+            return drawn
+        self._drawn.add((purpose, index))
+        if out is None:
+            return kept.copy()
+        out[...] = kept
+        return out
+
+    def _generate(self, purpose: str, index: int | None, name: str, shape: tuple[int, ...],
+                  out=None, **kw):  # fmt: skip
         gens = self._generators(purpose, index)
         if self.xp is np and name != "integers":  # each block straight into its rows
             rows = self.block * len(gens)

@@ -20,16 +20,50 @@ from survtrial.trial._rng import BLOCK, BlockStreams
 from survtrial.trial.adverse_events import adverse_events
 from survtrial.trial.batch import TrialBatch
 from survtrial.trial.cut import OVERALL_SURVIVAL, analysis_data, cut_data, protocol_settings
-from survtrial.trial.enrol import capacity, enrol
+from survtrial.trial.enrol import Enrolment, capacity, enrol
 from survtrial.trial.executor import chunk_plan, map_chunks
 from survtrial.trial.monitor import monitor
 from survtrial.trial.outcomes import outcomes
 from survtrial.trial.randomize import randomize
-from survtrial.trial.treatment import treat
+from survtrial.trial.treatment import Treatment, treat
 
 if TYPE_CHECKING:  # the full analysis is loaded where used: simulate's workers need none
     from survtrial.analysis import AnalysisResult
     from survtrial.trial.summary import ReplicateCurves
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """The patients of a batch up to their outcomes: enrolment, arms and treatment. What
+    :func:`cohort` reads of the protocol is all but its outcomes, adverse events, analysis and
+    monitoring (of which only ``latest_final_date``): see :func:`cohort_inputs`."""
+
+    enrolment: Enrolment
+    arm: np.ndarray
+    treatment: Treatment
+
+
+def cohort_inputs(p: Protocol) -> str:
+    """The protocol's settings that :func:`cohort` may read, as text: scenarios with equal
+    text have the same cohort from the same streams (so a chunk draws it once for them)."""
+    unread = {"outcomes", "adverse_events", "analysis", "published", "calibration", "data_files",
+              "monitoring"}  # fmt: skip
+    return p.model_dump_json(exclude=unread) + str(p.monitoring.latest_final_date)
+
+
+def outcome_inputs(p: Protocol) -> str:
+    """The settings a batch's patients and outcomes may read (:func:`simulate_batch`): the
+    cohort's, the outcomes and the adverse events. Equal text: the same patients."""
+    return "\n".join((cohort_inputs(p), p.outcomes.model_dump_json(),
+                      str([a.model_dump_json() for a in p.adverse_events])))  # fmt: skip
+
+
+def cohort(p: Protocol, streams: BlockStreams, describe: bool = True) -> Cohort:
+    """Enrolment, randomization and treatment of ``streams.n`` trials (the first steps of
+    :func:`simulate_batch`, drawing in its order)."""
+    e = enrol(p, streams, capacity(p), describe)
+    arm = randomize(p, streams, e)
+    return Cohort(e, arm, treat(p, streams, e, arm, describe))
 
 
 def simulate_batch(
@@ -38,14 +72,16 @@ def simulate_batch(
     replicate_ids: np.ndarray,
     with_adverse_events: bool = True,
     describe: bool = True,
+    cohort_made: Cohort | None = None,
 ) -> TrialBatch:
     """Simulate ``streams.n`` trials of protocol ``p`` (the steps draw in this order; adverse
     events come last, so leaving them out, as operating characteristics may, changes no other
     number). ``describe=False`` leaves the columns that only describe the patients (age, WBC,
-    body size, dose) NaN: their draws are made, so no other number changes."""
-    e = enrol(p, streams, capacity(p), describe)
-    arm = randomize(p, streams, e)
-    tr = treat(p, streams, e, arm, describe)
+    body size, dose) NaN: their draws are made, so no other number changes. ``cohort_made``: the
+    :func:`cohort` already made (from the same streams' seed and blocks, for a protocol with
+    the same :func:`cohort_inputs`); only the outcomes on are drawn then."""
+    c = cohort(p, streams, describe) if cohort_made is None else cohort_made
+    e, arm, tr = c.enrolment, c.arm, c.treatment
     o = outcomes(p, streams, arm, e.stratum, e.randomized, e.randomized_first)
     if with_adverse_events:
         occurs, onset = adverse_events(

@@ -133,6 +133,22 @@ def _path_bounds(path: tuple[float, ...], spending: _Spending) -> tuple[float, f
     return look_bounds(list(path), spending)
 
 
+def _distinct_rows(rows: np.ndarray) -> tuple[list[tuple[float, ...]], np.ndarray]:
+    """The distinct rows of ``rows`` (R, k) as tuples, and each row's index among them: rows
+    sorted (``np.lexsort``) and compared with the row before (NaN equals nothing, as a tuple
+    key with its own NaN)."""
+    if rows.shape[0] == 0:
+        return [], np.zeros(0, dtype=np.intp)
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    first = np.empty(rows.shape[0], dtype=bool)
+    first[0] = True
+    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(rows.shape[0], dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return [tuple(row) for row in ordered[first].tolist()], inverse
+
+
 def _bounds_by_path(info: np.ndarray, active: np.ndarray, m, last: bool):
     """Efficacy and futility bounds (R,) at the current look, NaN for inactive replicates:
     one computation per distinct information path (rounded as :func:`look_bounds` rounds),
@@ -142,11 +158,7 @@ def _bounds_by_path(info: np.ndarray, active: np.ndarray, m, last: bool):
     rates = np.round(info, 6)
     if last:
         rates[:, -1] = np.maximum(rates[:, -1], 1.0)
-    paths: dict[tuple[float, ...], int] = {}
-    inverse = np.array(
-        [paths.setdefault(row, len(paths)) for row in map(tuple, rates[active].tolist())],
-        dtype=np.intp,
-    )
+    paths, inverse = _distinct_rows(rates[active])
     spending = _Spending.of(m)
     per_path = np.array([_path_bounds(row, spending) for row in paths]).reshape(-1, 2)
     c = np.full(r, np.nan)
@@ -299,6 +311,17 @@ class LookStatistics:
     events: np.ndarray  # events in the look's data (float)
     z: np.ndarray  # stratified log-rank z, negative favours the experimental arm
     randomized: np.ndarray  # patients in the look's data (randomized by its day), int64
+
+
+# the monitoring settings that only the decisions read (:func:`decide_looks`), not the looks
+DECISION_SETTINGS = frozenset({"alpha", "sided", "alpha_spending", "alpha_gamma", "beta",
+                               "beta_spending", "beta_gamma", "binding_futility"})  # fmt: skip
+
+
+def look_inputs(p) -> str:
+    """The monitoring settings :func:`look_statistics` may read beyond its batch's patients:
+    all but the :data:`DECISION_SETTINGS` (equal text and equal patients: equal looks)."""
+    return p.monitoring.model_dump_json(exclude=set(DECISION_SETTINGS))
 
 
 def look_statistics(b: TrialBatch, kernels: bool | None = None) -> LookStatistics:
