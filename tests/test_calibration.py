@@ -135,9 +135,13 @@ def test_docs_table_is_what_the_script_produces(committed):
     between the markers of docs/reproduction.md is rendered from that JSON.
 
     Tolerance on the rerun: 1e-4 absolute (percent points, days, patients, hazard ratio) and
-    1e-6 relative on target values; 1e-7 per year absolute and 1e-5 relative on parameters
-    (least-squares optima may differ in the last digits on another machine; the doc prints
-    at most 3 decimals and parameter moves to 0.1%).
+    1e-6 relative on target values; 1e-7 per year absolute and 1e-4 relative on parameters.
+    Least-squares optima differ between machines: scipy's ``least_squares`` stops at its
+    default ftol = xtol = 1e-8, which pins a parameter along a flat direction of the fit only
+    to about sqrt(1e-8) = 1e-4 relative (measured: SR-High's day 60-365 marrow relapse hazard
+    0.0135640354 on the machine of 2026-11-27 against 0.0135643430 stored, 2.3e-5 relative,
+    the targets equal to 1e-6). The doc prints at most 3 decimals and parameter moves to 0.1%,
+    ten times coarser than the tolerance.
     """
     stored = json.loads(rw.JSON_OUT.read_text(encoding="utf-8"))
     fresh = rw.run(committed)
@@ -152,7 +156,7 @@ def test_docs_table_is_what_the_script_produces(committed):
         for k, v in f["values"].items():
             assert np.isclose(s["values"][k], v, 1e-6, 1e-4), (s["id"], k)
         for k, v in f["parameters"].items():
-            assert np.isclose(s["parameters"][k], v, 1e-5, 1e-7), (s["id"], k)
+            assert np.isclose(s["parameters"][k], v, 1e-4, 1e-7), (s["id"], k)
     doc = rw.DOC.read_text(encoding="utf-8")
     assert doc.count(rw.BEGIN) == 1 and doc.count(rw.END) == 1
     block = doc.split(rw.BEGIN, 1)[1].split(rw.END, 1)[0]
