@@ -23,6 +23,7 @@ from survtrial.design import (
     power_survival,
     repeated_confidence_intervals,
     sample_size_survival,
+    spending_bounds,
     update_bounds,
 )
 
@@ -148,6 +149,34 @@ def test_update_bounds_as_planned_reproduces_the_design():
     np.testing.assert_allclose(m.efficacy_bounds, d.efficacy_bounds, atol=1e-10)
     interim = update_bounds(d, rates[:2])
     np.testing.assert_allclose(interim.efficacy_bounds, d.efficacy_bounds[:2], atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("rates", "kwargs"),
+    [
+        ([1 / 3, 2 / 3, 1.0], {}),
+        ([0.2, 0.45, 0.7, 1.0], {"alpha_spending": "Pocock", "alpha": 0.05}),
+        ([0.5, 1.0], {"alpha_spending": "HSD", "alpha_gamma": -4.0}),
+        ([0.3, 0.6, 1.0], {"alpha_spending": "KD", "alpha_gamma": 3.0, "sided": 2}),
+        ([0.4, 1.0], {"alpha_spending": [0.005, 0.025]}),
+        ([1.0], {}),
+    ],
+)
+def test_spending_bounds_are_the_designs(rates, kwargs):
+    """The monitoring's bounds-only computation gives group_sequential's efficacy bounds bit
+    for bit (the same spending and recursion), for every spending family, one- and two-sided."""
+    expected = group_sequential(rates, **kwargs).efficacy_bounds
+    np.testing.assert_array_equal(spending_bounds(rates, **kwargs), expected)
+    moved = [r * 0.99 if r < 1 else r for r in rates]  # the comparison can fail
+    if len(rates) > 1:
+        assert not np.array_equal(spending_bounds(moved, **kwargs), expected)
+
+
+def test_spending_bounds_report_no_bound_as_rpact():
+    """A look that spends (almost) no alpha has no bound: inf, as in the design (rpact)."""
+    bounds = spending_bounds([1e-4, 1.0])
+    assert np.isinf(bounds[0]) and np.isfinite(bounds[1])
+    np.testing.assert_array_equal(bounds, group_sequential([1e-4, 1.0]).efficacy_bounds)
 
 
 def test_update_bounds_final_look_spends_all_alpha():

@@ -21,6 +21,7 @@ from survtrial.design._monitoring import (
     conditional_power,
     final_inference,
     repeated_confidence_intervals,
+    spending_bounds,
     update_bounds,
 )
 from survtrial.design._survival import (
@@ -47,5 +48,6 @@ __all__ = [
     "power_survival",
     "repeated_confidence_intervals",
     "sample_size_survival",
+    "spending_bounds",
     "update_bounds",
 ]

@@ -425,14 +425,9 @@ def group_sequential(
     rates = _checks.information_rates(information_rates)
     alpha, beta, sided = _checks.error_rates(alpha, beta, sided)
     kmax = rates.shape[0]
-    a_family, a_gamma, a_user = _resolve_spending(
-        alpha_spending, alpha_gamma, "alpha_spending", "alpha_gamma"
+    (a_family, a_gamma, a_user), cum_alpha = cumulative_alpha(
+        rates, alpha, alpha_spending, alpha_gamma, sided
     )
-    if a_user is not None:
-        cum_alpha = _checks.cumulative_vector(a_user, "alpha_spending", kmax, alpha)
-    else:
-        cum_alpha = spending(a_family, alpha, rates, a_gamma, sided)
-        cum_alpha[-1] = alpha
     if beta_spending is not None and kmax > 1:
         if sided == 2:
             raise InputError(
@@ -483,6 +478,25 @@ def group_sequential(
         b_gamma=b_gamma,
         b_user=b_user,
     )
+
+
+def reported_bounds(crit: np.ndarray) -> np.ndarray:
+    """Efficacy bounds as rpact reports them: ``inf`` at or above 7.5 (no stopping)."""
+    return np.where(crit >= _INFINITE_BOUND - 1e-8, np.inf, crit)
+
+
+def cumulative_alpha(rates: np.ndarray, alpha: float, alpha_spending, alpha_gamma, sided: int):
+    """((family, gamma, user values), the cumulative alpha spent at ``rates``, checked), as
+    :func:`group_sequential` spends it: the last look spends all of ``alpha``."""
+    a_family, a_gamma, a_user = _resolve_spending(
+        alpha_spending, alpha_gamma, "alpha_spending", "alpha_gamma"
+    )
+    if a_user is not None:
+        cum = _checks.cumulative_vector(a_user, "alpha_spending", rates.shape[0], alpha)
+    else:
+        cum = spending(a_family, alpha, rates, a_gamma, sided)
+        cum[-1] = alpha
+    return (a_family, a_gamma, a_user), cum
 
 
 def _given_futility(values: Sequence[float], kmax: int) -> np.ndarray:
@@ -555,7 +569,7 @@ def _assemble(
         asn01 = asn(*paths.exits(drift / 2.0))
         asn0 = asn(*paths.exits(0.0))
 
-    crit_out = np.where(crit >= _INFINITE_BOUND - 1e-8, np.inf, crit)
+    crit_out = reported_bounds(crit)
     return GroupSequentialDesign(
         information_rates=_frozen(rates),
         alpha=alpha,

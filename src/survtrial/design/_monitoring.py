@@ -23,7 +23,9 @@ from survtrial.design._group_sequential import (
     GroupSequentialDesign,
     _frozen,
     _futility_bounds_for_drift,
+    cumulative_alpha,
     efficacy_bounds,
+    reported_bounds,
 )
 from survtrial.design._kernel import LOWER_LIMIT, UPPER_LIMIT, Paths, exit_probabilities
 from survtrial.design._spending import spending
@@ -68,6 +70,24 @@ def _cumulative(
         # a user spending vector is interpolated linearly in the information fraction
         return np.interp(np.minimum(t, 1.0), np.r_[0.0, planned], np.r_[0.0, user])
     return spending(family, total, t, gamma, sides)
+
+
+def spending_bounds(
+    information_rates: Sequence[float] | np.ndarray,
+    alpha: float = 0.025,
+    alpha_spending: str | Sequence[float] = "OF",
+    alpha_gamma: float | None = None,
+    sided: int = 1,
+) -> np.ndarray:
+    """The efficacy z bounds of :func:`~survtrial.design.group_sequential` without futility,
+    and nothing else: the same checks, alpha spending and recursion (the same numbers) without
+    the drift for the design's power and its expected sample sizes, in about half the time;
+    ``inf`` where rpact reports no bound (7.5 or more).
+    For monitoring code that recomputes bounds at many observed information paths."""
+    rates = _checks.information_rates(information_rates)
+    alpha, _, sided = _checks.error_rates(alpha, 0.2, sided)
+    _, cum = cumulative_alpha(rates, alpha, alpha_spending, alpha_gamma, sided)
+    return reported_bounds(efficacy_bounds(rates, cum, sided))
 
 
 def update_bounds(

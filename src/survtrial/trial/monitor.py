@@ -21,16 +21,10 @@ from survtrial.trial.cut import endpoint_at
 
 @lru_cache(maxsize=4096)
 def _bounds(rates: tuple[float, ...], alpha: float, spending: str, gamma, sided: int):
-    from survtrial.design import group_sequential
+    from survtrial.design import spending_bounds  # group_sequential's bounds, only them
 
-    d = group_sequential(
-        information_rates=list(rates),
-        alpha=alpha,
-        alpha_spending=spending,
-        alpha_gamma=gamma,
-        sided=sided,
-    )
-    return tuple(float(x) for x in d.efficacy_bounds)
+    bounds = spending_bounds(list(rates), alpha, spending, gamma, sided)
+    return tuple(float(x) for x in bounds)
 
 
 @lru_cache(maxsize=4096)
