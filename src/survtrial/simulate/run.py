@@ -30,6 +30,7 @@ from survtrial.simulate.chunk import (
     sharing,
 )
 from survtrial.trial._rng import BLOCK
+from survtrial.trial.engine import cohort_inputs
 from survtrial.trial.enrol import capacity
 from survtrial.trial.executor import check_executor, chunk_plan, map_chunks
 
@@ -217,8 +218,6 @@ def families(protocols: list[Protocol]) -> list[tuple[int, ...]]:
     """The scenarios grouped by their cohort settings
     (:func:`survtrial.trial.engine.cohort_inputs`), in the order of each group's first
     scenario: a group's scenarios share their chunks' cohort (and the same chunk plan)."""
-    from survtrial.trial.engine import cohort_inputs
-
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(protocols):
         groups.setdefault(cohort_inputs(p), []).append(i)
