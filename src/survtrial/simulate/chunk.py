@@ -68,14 +68,9 @@ def chunk_looks(
 ) -> ChunkLooks:
     """The trials of blocks b0 .. b0 + nb - 1 (the first ``n_rep`` of them), simulated on
     ``device`` ("cpu" or "gpu": the same steps on CuPy arrays, with the GPU's own stream blocks
-    of :data:`survtrial.arrays.GPU_BLOCK` replicates), up to their looks' statistics."""
-    be = backend(device)
-    streams = BlockStreams(seed, b0, nb, n_rep, be)
-    ids = np.arange(b0 * be.block, b0 * be.block + n_rep)
-    batch = simulate_batch(protocol, streams, ids, with_adverse_events=False, describe=False)
-    looks = look_statistics(batch)
-    return ChunkLooks(ids, LookStatistics(*(to_host(a) for a in (
-        looks.look_day, looks.events, looks.z, looks.randomized))))  # fmt: skip
+    of :data:`survtrial.arrays.GPU_BLOCK` replicates), up to their looks' statistics: the one
+    scenario of :func:`scenario_looks`."""
+    return scenario_looks((protocol,), ALONE, seed, b0, nb, n_rep, device)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +86,9 @@ class Sharing:
     cohort: tuple[int, ...]
     patients: tuple[int, ...]
     looks: tuple[int, ...]
+
+
+ALONE = Sharing(cohort=(0,), patients=(0,), looks=(0,))  # one scenario
 
 
 def sharing(protocols: list[Protocol] | tuple[Protocol, ...]) -> Sharing:
