@@ -192,3 +192,44 @@ def test_replicates_file_in_scenario_order_and_abort_leaves_nothing(tmp_path):
     assert len(list(aborted.iterdir())) == 2
     writer.abort()
     assert not list(aborted.iterdir())
+
+
+def _attribute_chains(path) -> set[str]:
+    """Every dotted attribute chain read in a module's source (``p.monitoring.looks``...)."""
+    import ast
+
+    chains = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute):
+            parts, cur = [], node
+            while isinstance(cur, ast.Attribute):
+                parts.append(cur.attr)
+                cur = cur.value
+            chains.add(".".join(reversed(parts)))
+    return chains
+
+
+def test_the_steps_read_only_the_settings_in_their_sharing_keys():
+    """The keys of the sharing leave out settings the steps never read: the cohort's modules
+    (enrolment, randomization, treatment, their kernels) read no outcomes, adverse events,
+    analysis, nor monitoring but its latest final date; the looks read no decision setting. A
+    step that starts reading one must move it into its key (this test then fails)."""
+    from pathlib import Path
+
+    trial = Path(chunk_mod.__file__).parents[1] / "trial"
+    for name in ("enrol", "enrol_kernels", "randomize", "randomize_kernels", "treatment"):
+        chains = _attribute_chains(trial / f"{name}.py")
+        unread = ("outcomes", "adverse_events", "analysis")
+        assert not {c for c in chains if c.split(".")[0] in unread}, name
+        assert {c for c in chains if c.startswith("monitoring")} <= {
+            "monitoring", "monitoring.latest_final_date"}, name  # fmt: skip
+    src = (trial / "monitor.py").read_text(encoding="utf-8")
+    import ast
+
+    tree = ast.parse(src)
+    names = ("look_statistics", "_looks_by_kernels", "_looks_by_arrays")
+    looks_code = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
+    assert len(looks_code) == 3
+    read = {n.attr for f in looks_code for n in ast.walk(f) if isinstance(n, ast.Attribute)}
+    assert not read & monitor_mod.DECISION_SETTINGS
+    assert "looks" in read  # the check sees the monitoring the looks do read
