@@ -233,3 +233,23 @@ def test_the_steps_read_only_the_settings_in_their_sharing_keys():
     read = {n.attr for f in looks_code for n in ast.walk(f) if isinstance(n, ast.Attribute)}
     assert not read & monitor_mod.DECISION_SETTINGS
     assert "looks" in read  # the check sees the monitoring the looks do read
+
+
+def test_aall1731_scenarios_equal_their_runs_alone():
+    """The AALL1731 protocol (strata, exclusions, a look at a date, five competing causes,
+    death after relapse, loss to follow-up): a grid over loss to follow-up, the interim's date
+    and the spending, one family, equals its scenarios run alone."""
+    text = builtin_text("aall1731")
+    grid = {
+        "outcomes.loss_to_follow_up_per_year": ["0.005", "0.03"],
+        "monitoring.looks[0].date": ["2024-06-30", "2023-06-30"],
+        "monitoring.alpha_spending": ["OF", "Pocock"],
+    }
+    together = simulate(text, "a.toml", "a", replicates=64, seed=9, vary=_vary(grid))
+    assert run_mod.families([s.protocol for s in together.scenarios]) == [tuple(range(8))]
+    for run, values in zip(together.scenarios, itertools.product(*grid.values()), strict=True):
+        setting = tuple(f"{k}={v}" for k, v in zip(grid, values, strict=True))
+        alone = simulate(text, "a.toml", "a", replicates=64, seed=9, vary=setting)
+        _equal_results(run.replicates, alone.scenarios[0].replicates)
+    days = [together.scenarios[i].replicates.look_day[:, 0] for i in (0, 2)]
+    assert not np.array_equal(*days)  # the interim's date moved the first look
