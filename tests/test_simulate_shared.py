@@ -253,3 +253,22 @@ def test_aall1731_scenarios_equal_their_runs_alone():
         _equal_results(run.replicates, alone.scenarios[0].replicates)
     days = [together.scenarios[i].replicates.look_day[:, 0] for i in (0, 2)]
     assert not np.array_equal(*days)  # the interim's date moved the first look
+
+
+def test_the_table_gives_each_varied_key_a_column_of_its_values(tmp_path):
+    """Two long varied keys: a column each, holding only the values, so the numbers keep
+    their width in a 120-column console (none cut to an ellipsis)."""
+    from typer.testing import CliRunner
+
+    from survtrial.cli import app
+
+    res = CliRunner().invoke(app, [
+        "simulate", "two_arm_example", "--replicates", "64", "--seed", "4", "--out",
+        str(tmp_path), "--workers", "1", "--vary", "outcomes.hazards[1].per_year=[0.175],[0.25]",
+        "--vary", "monitoring.alpha_spending=OF,Pocock"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = [line for line in res.output.splitlines() if line.startswith("│ [")]
+    assert len(rows) == 4
+    assert [[cell.strip() for cell in r.split("│")[1:3]] for r in rows] == [
+        ["[0.175]", "OF"], ["[0.175]", "Pocock"], ["[0.25]", "OF"], ["[0.25]", "Pocock"]]
+    assert not any("…" in r for r in rows)

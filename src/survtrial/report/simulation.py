@@ -266,13 +266,16 @@ def _cell(e, scale: float = 1.0, digits: int = 1) -> str:
 
 
 def print_simulation(con, sim) -> None:
-    """The operating characteristics table (MC SEs in brackets), one row per scenario."""
+    """The operating characteristics table (MC SEs in brackets), one row per scenario and a
+    column per varied key (its values only: the numbers keep the width)."""
     from rich.table import Table
 
     looks = [lk.look for lk in sim.scenarios[0].characteristics.by_look]
     t = Table(title=f"{sim.protocol_name}: operating characteristics, {sim.replicates} "
                     f"replicates per scenario, seed {sim.seed} (Monte Carlo SE)")
-    t.add_column("scenario", no_wrap=True)
+    varied = list(sim.scenarios[0].characteristics.scenario)  # one column a varied key
+    for key in varied or ["scenario"]:
+        t.add_column(key, overflow="fold")  # a long key wraps in its header, not the numbers
     t.add_column("reject %", justify="right")
     for lk in looks:
         t.add_column(f"at {lk} %", justify="right")
@@ -283,9 +286,9 @@ def print_simulation(con, sim) -> None:
     t.add_column("HR at stop", justify="right")
     for s in sim.scenarios:
         c = s.characteristics
-        name = ", ".join(f"{k} = {v}" for k, v in c.scenario.items()) or "as in the protocol"
+        setting = [str(c.scenario[k]) for k in varied] or ["as in the protocol"]
         t.add_row(
-            name,
+            *setting,
             _cell(c.rejection_probability, 100),
             *[_cell(lk.rejection, 100) for lk in c.by_look],
             _cell(c.futility_probability, 100),
