@@ -272,3 +272,22 @@ def test_the_table_gives_each_varied_key_a_column_of_its_values(tmp_path):
     assert [[cell.strip() for cell in r.split("│")[1:3]] for r in rows] == [
         ["[0.175]", "OF"], ["[0.175]", "Pocock"], ["[0.25]", "OF"], ["[0.25]", "Pocock"]]
     assert not any("…" in r for r in rows)
+
+
+def test_a_power_curve_over_a_one_interval_hazard_gets_its_figure(tmp_path):
+    """The usual power curve varies a hazard of a one-interval model (``per_year = [x]``):
+    the figure plots x; two-interval lists and two keys get none."""
+    from survtrial.report.simulation import power_figure
+
+    def figure(vary: tuple[str, ...], name: str):
+        sim = simulate(TWO_ARM, "t.toml", "t", replicates=64, seed=1, vary=vary)
+        return power_figure(sim, tmp_path / name)
+
+    made = figure(("outcomes.hazards[1].per_year=[0.175],[0.25]",), "curve")
+    assert made and all(p.stat().st_size > 0 for p in made)
+    two_keys = ("outcomes.hazards[1].per_year=[0.175],[0.25]", "monitoring.alpha=0.025,0.05")
+    assert figure(two_keys, "two") is None
+    from survtrial.report.simulation import _plotted
+
+    assert _plotted([0.2]) == 0.2 and _plotted(3) == 3.0
+    assert _plotted([0.1, 0.2]) is None and _plotted(True) is None and _plotted("OF") is None

@@ -211,14 +211,25 @@ class ReplicatesWriter:
         self._writers = {}
 
 
+def _plotted(value) -> float | None:
+    """A varied value as a number on the x axis: a number, or the one number of a
+    one-element list (a hazard ``per_year = [0.2]`` of a one-interval model); else None."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 def power_figure(sim, out_stem: Path) -> list[Path] | None:
-    """Rejection probability (with 95% MC intervals) against the one varied key."""
+    """Rejection probability (with 95% MC intervals) against the one varied key, when its
+    values are numbers (or one-number lists, such as a hazard per year of one interval)."""
     keys = {k for s in sim.scenarios for k in s.characteristics.scenario}
     if len(keys) != 1:
         return None
     (key,) = keys
-    xs = [s.characteristics.scenario[key] for s in sim.scenarios]
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs):
+    xs = [_plotted(s.characteristics.scenario[key]) for s in sim.scenarios]
+    if any(x is None for x in xs):
         return None
     import matplotlib
 
