@@ -10,7 +10,17 @@ import typer
 
 from survtrial.cli._common import console, progress_bar, protocol_text, user_errors
 from survtrial.cli._start import DEFAULT_WORKERS, WORKER_MODULES
-from survtrial.cli.reproduce import VaryOption, WorkersOption
+from survtrial.cli.reproduce import WorkersOption
+
+ScenarioOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vary",
+        metavar="KEY=V1,V2",
+        help="A scenario per value of a protocol key; repeatable (a grid). Scenarios share the "
+        "steps they have in common (the same numbers as alone).",
+    ),
+]
 
 
 @user_errors
@@ -26,7 +36,7 @@ def simulate_command(
         Path | None,
         typer.Option("--out", metavar="DIR", help="Output folder [default: <protocol id>-oc]."),
     ] = None,
-    vary: VaryOption = None,
+    vary: ScenarioOption = None,
     workers: WorkersOption = DEFAULT_WORKERS,
     executor: Annotated[
         str, typer.Option("--executor", metavar="local|dask", help="Where chunks run.")
