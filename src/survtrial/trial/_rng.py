@@ -66,12 +66,16 @@ class BlockStreams:
         # (purpose, index, kind, shape, options) -> a private copy of the numbers
         self._shared = shared
 
-    def _generators(self, purpose: str, index: int | None) -> list:
+    def _claim(self, purpose: str, index: int | None) -> None:
+        """Record that this stream draws ``purpose`` (``index``): a known purpose, once."""
         if purpose not in PURPOSES:
             raise ValueError(f"unknown random stream purpose {purpose!r}")
         if (purpose, index) in self._drawn:
             raise RuntimeError(f"random stream {purpose!r} {index} drawn twice in one batch")
         self._drawn.add((purpose, index))
+
+    def _generators(self, purpose: str, index: int | None) -> list:
+        self._claim(purpose, index)
         key = (PURPOSES[purpose],) if index is None else (PURPOSES[purpose], index)
         return [
             self.backend.generator(np.random.SeedSequence(self.seed, spawn_key=(b, *key)))
@@ -86,14 +90,12 @@ class BlockStreams:
         if self._shared is None:
             return self._generate(purpose, index, name, shape, out, **kw)
         key = (purpose, index, name, shape, tuple(sorted(kw.items())))
-        if (purpose, index) in self._drawn:
-            raise RuntimeError(f"random stream {purpose!r} {index} drawn twice in one batch")
         kept = self._shared.get(key)
         if kept is None:
             drawn = self._generate(purpose, index, name, shape, out, **kw)
             self._shared[key] = drawn.copy()
             return drawn
-        self._drawn.add((purpose, index))
+        self._claim(purpose, index)
         if out is None:
             return kept.copy()
         out[...] = kept
