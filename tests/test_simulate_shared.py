@@ -194,6 +194,49 @@ def test_replicates_file_in_scenario_order_and_abort_leaves_nothing(tmp_path):
     assert not list(aborted.iterdir())
 
 
+def test_replicates_file_closed_on_a_thread_is_the_same_and_its_errors_come_back(
+    tmp_path, monkeypatch
+):
+    """``start_close`` (the CLI writes the JSON and the figure meanwhile) gives the file that
+    ``close`` gives; ``wait_closed`` raises the thread's error in the caller; an abort after
+    the close removes the finished file too (an interrupted run leaves nothing)."""
+    import pyarrow.parquet as pq
+
+    from survtrial.report.simulation import ReplicatesWriter, replicates_table
+
+    kept = simulate(TWO_ARM, "t.toml", "t", replicates=150, seed=2,
+                    vary=("monitoring.alpha=0.025,0.05",))  # fmt: skip
+
+    def written(folder):
+        folder.mkdir()
+        writer = ReplicatesWriter(folder)
+        writer.ROW_GROUP = 1
+        for s, run in enumerate(kept.scenarios):
+            writer(s, run.protocol, run.replicates)
+        return writer
+
+    writer = written(tmp_path / "threaded")
+    writer.start_close()
+    writer.wait_closed()
+    assert [p.name for p in (tmp_path / "threaded").iterdir()] == ["replicates.parquet"]
+    table = pq.read_table(tmp_path / "threaded" / "replicates.parquet")
+    assert table.to_pandas().equals(replicates_table(kept).to_pandas())  # NaN where NaN
+    writer.abort()  # e.g. Ctrl-C while the figure is drawn
+    assert not list((tmp_path / "threaded").iterdir())
+
+    def full_disk(self):
+        raise OSError("No space left on device")
+
+    writer = written(tmp_path / "failing")
+    monkeypatch.setattr(ReplicatesWriter, "close", full_disk)
+    writer.start_close()
+    with pytest.raises(OSError, match="No space left"):
+        writer.wait_closed()
+    writer.wait_closed()  # raised once
+    writer.abort()
+    assert not list((tmp_path / "failing").iterdir())
+
+
 def _attribute_chains(path) -> set[str]:
     """Every dotted attribute chain read in a module's source (``p.monitoring.looks``...)."""
     import ast

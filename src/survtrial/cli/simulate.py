@@ -92,11 +92,12 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
                     vary=tuple(vary or ()), workers=workers, executor=executor,
                     scheduler=scheduler, progress=progress, device=device, sink=rows,
                 )  # fmt: skip
-            rows.close()
+            rows.start_close()  # the part files appended while the JSON and figure are written
+            written = write_simulation(sim, folder)
+            rows.wait_closed()
         except BaseException:
             rows.abort()  # the folder, if this run made it, is then removed
             raise
-    written = write_simulation(sim, folder)
     print_simulation(console(min_width=120), sim)
     typer.echo(f"{run_summary(sim, executor, workers)}. Wrote {', '.join(written)} to {folder}/")
 

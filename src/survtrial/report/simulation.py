@@ -153,6 +153,9 @@ class ReplicatesWriter:
         self._writers: dict[int, object] = {}  # scenario -> its ParquetWriter (the first: part)
         self._pending: list = []
         self._rows = 0
+        self._closing = None  # the thread of :meth:`start_close`
+        self._close_error: BaseException | None = None
+        self._closed = False  # the file is in place
 
     def _part_of(self, scenario: int) -> Path:
         if not self._writers or next(iter(self._writers)) == scenario:
@@ -203,11 +206,43 @@ class ReplicatesWriter:
             part.unlink()
         main.close()
         self.part.replace(self.path)
+        self._closed = True
+
+    def start_close(self) -> None:
+        """:meth:`close` on a thread of its own, so that the other outputs are written
+        meanwhile (pyarrow reads and writes the part files without holding the GIL; a grid's
+        figure takes about 0.7 s, the appending 0.2-0.5 s); :meth:`wait_closed` joins it."""
+        import threading
+
+        def close() -> None:
+            try:
+                self.close()
+            except BaseException as exc:  # raised again by wait_closed, in the caller's thread
+                self._close_error = exc
+
+        self._closing = threading.Thread(target=close, name="survtrial-replicates")
+        self._closing.start()
+
+    def wait_closed(self) -> None:
+        """Wait for :meth:`start_close`'s thread and raise its error, if any."""
+        if self._closing is not None:
+            self._closing.join()
+            self._closing = None
+        if self._close_error is not None:
+            error, self._close_error = self._close_error, None
+            raise error
 
     def abort(self) -> None:
+        """Remove what was written (once a closing thread has ended): the part files, and the
+        file itself if this writer had put it in place."""
+        if self._closing is not None:
+            self._closing.join()
+            self._closing = None
         for scenario, writer in self._writers.items():
             writer.close()
             self._part_of(scenario).unlink(missing_ok=True)
+        if self._closed:
+            self.path.unlink(missing_ok=True)
         self._writers = {}
 
 
