@@ -411,6 +411,13 @@ def fmt(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+def times(x: float | None) -> str:
+    """A ratio as '11.4x' or '1,001x' (3 significant figures, never an exponent)."""
+    if x is None:
+        return "-"
+    return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
+
+
 def ratios(rows: list[dict]) -> list[dict]:
     """Each survtrial row's rate over each peer's: whole process over whole process, and
     survtrial's whole process over the peer's simulation alone (timed inside it: its most
@@ -463,8 +470,8 @@ def print_table(scenario: str, fixture: dict, rows: list[dict], rel: list[dict])
         print("|---|---:|---:|")
         for q in rel:
             print(
-                f"| {q['survtrial']} / {q['peer']} | {q['whole_process']:.3g}x "
-                f"| {fmt(q['peer_simulation_alone'], '.3g')}x |"
+                f"| {q['survtrial']} / {q['peer']} | {times(q['whole_process'])} "
+                f"| {times(q['peer_simulation_alone'])} |"
             )
     else:
         print("\n(no survtrial row: no ratios)")
