@@ -15,7 +15,8 @@ child process, timed from outside (wall clock, and CPU time and peak RSS from ``
   ``--replicates`` iterations (one core: rpact's simulation is single-threaded); a second
   ``Rscript`` does the same without the simulation, so its wall time is rpact's start-up. Both
   rates are shown: whole process, and net of start-up.
-* survtrial: ``python -m survtrial simulate TOML --replicates N --seed 1 --out DIR --workers W``;
+* survtrial: ``python -m survtrial simulate TOML --replicates N --seed 1 --out DIR --workers W``
+  (its start-up: the same command for one trial, whose chunk runs in the parent);
   with ``--dask``, the same with ``--executor dask`` too (a LocalCluster of W one-thread
   workers, its start-up included), as a second survtrial row.
   Where this survtrial has no ``simulate`` command, that row is skipped with a message and
@@ -273,11 +274,17 @@ def survtrial_rows(toml: Path, fixture: dict, args) -> list[dict]:
     python = args.python
     rows = []
     n_hr = len(hazard_ratios(fixture, args))
-    startup = startup_run([python, *SURVTRIAL, "--version"], args.startup_runs)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         workers = str(args.workers)
         if has_simulate(python):
+            # the start-up: a run of one trial (Python, the imports, numba's cached kernels,
+            # the outputs; the one chunk runs in the parent, the workers started unused)
+            startup = startup_run(
+                [python, *SURVTRIAL, "simulate", str(toml), "--replicates", "1", "--seed", "1",
+                 "--out", str(Path(tmp) / "startup"), "--workers", workers],
+                args.startup_runs,
+            )  # fmt: skip
             n = args.replicates
             cmd = [
                 python,
@@ -316,6 +323,7 @@ def survtrial_rows(toml: Path, fixture: dict, args) -> list[dict]:
                 "--workers",
                 workers,
             ]
+            startup = startup_run([python, *SURVTRIAL, "--version"], args.startup_runs)
             tool = "survtrial run (stand-in)"
             label = f"STAND-IN survtrial run, not simulate ({args.workers} workers)"
         runs = [(tool, label, cmd)]
