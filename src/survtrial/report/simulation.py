@@ -153,8 +153,7 @@ class ReplicatesWriter:
         self._writers: dict[int, object] = {}  # scenario -> its ParquetWriter (the first: part)
         self._pending: list = []
         self._rows = 0
-        self._closing = None  # the thread of :meth:`start_close`
-        self._close_error: BaseException | None = None
+        self._closing = None  # the future of :meth:`start_close`
         self._closed = False  # the file is in place
 
     def _part_of(self, scenario: int) -> Path:
@@ -212,31 +211,25 @@ class ReplicatesWriter:
         """:meth:`close` on a thread of its own, so that the other outputs are written
         meanwhile (pyarrow reads and writes the part files without holding the GIL; a grid's
         figure takes about 0.7 s, the appending 0.2-0.5 s); :meth:`wait_closed` joins it."""
-        import threading
+        from concurrent.futures import ThreadPoolExecutor
 
-        def close() -> None:
-            try:
-                self.close()
-            except BaseException as exc:  # raised again by wait_closed, in the caller's thread
-                self._close_error = exc
-
-        self._closing = threading.Thread(target=close, name="survtrial-replicates")
-        self._closing.start()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="survtrial-replicates")
+        self._closing = pool.submit(self.close)
+        pool.shutdown(wait=False)  # its thread ends with the close
 
     def wait_closed(self) -> None:
-        """Wait for :meth:`start_close`'s thread and raise its error, if any."""
-        if self._closing is not None:
-            self._closing.join()
-            self._closing = None
-        if self._close_error is not None:
-            error, self._close_error = self._close_error, None
-            raise error
+        """Wait for :meth:`start_close`'s close and raise its error, if any (once)."""
+        closing, self._closing = self._closing, None
+        if closing is not None:
+            closing.result()
 
     def abort(self) -> None:
         """Remove what was written (once a closing thread has ended): the part files, and the
         file itself if this writer had put it in place."""
         if self._closing is not None:
-            self._closing.join()
+            from concurrent.futures import wait
+
+            wait([self._closing])
             self._closing = None
         for scenario, writer in self._writers.items():
             writer.close()
