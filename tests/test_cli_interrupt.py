@@ -149,3 +149,41 @@ def test_an_interrupt_anywhere_in_a_command_is_status_130_and_one_line(tmp_path)
         )  # fmt: skip
         assert proc.returncode == 130, (where, proc.returncode, proc.stderr)  # not -2 (SIGINT)
         assert proc.stderr == "error: interrupted\n", (where, proc.stderr)
+
+
+# simulate interrupted while its figure is drawn: the JSON is written, replicates.parquet is
+# being finished on its own thread
+INTERRUPTED_WHILE_DRAWING = """
+import sys
+import survtrial.report.simulation as simulation
+from survtrial.cli import run
+
+def ctrl_c(sim, out_stem):
+    assert (out_stem.parent / "operating_characteristics.json").exists()
+    raise KeyboardInterrupt
+
+simulation.power_figure = ctrl_c
+sys.argv = ["survtrial", "simulate", sys.argv[1], "--replicates", "300", "--workers", "1",
+            "--out", sys.argv[2], "--vary", "monitoring.alpha=0.02,0.025,0.05"]
+run()
+"""
+
+
+def test_simulate_interrupted_while_writing_leaves_none_of_its_files(tmp_path):
+    """A Ctrl-C after the trials, while the outputs are written, leaves none of them (and
+    removes the folder this run made), so 'nothing written' is true."""
+    from pathlib import Path
+
+    toml = Path(__file__).parent / "reference" / "fixtures" / "simulate" / "of_hr075.toml"
+    made, kept = tmp_path / "made", tmp_path / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("the user's")
+    for out in (made, kept):
+        proc = subprocess.run(
+            [sys.executable, "-c", INTERRUPTED_WHILE_DRAWING, str(toml), str(out)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 130, proc.stderr
+        assert proc.stderr.startswith("error: interrupted"), proc.stderr
+    assert not made.exists()
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"]

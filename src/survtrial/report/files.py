@@ -65,6 +65,14 @@ def _remove_empty_dirs(dirs: list[Path]) -> None:
             return
 
 
+def remove(folder: str | os.PathLike[str], names: list[str]) -> None:
+    """Remove the files ``names`` from ``folder`` where they are (what an interrupted command
+    had written); a file that cannot be removed is left."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            (Path(folder) / name).unlink(missing_ok=True)
+
+
 def write_text(path: str | os.PathLike[str], text: str, what: str) -> Path:
     """Write ``text`` to ``path`` in UTF-8, line endings as given (no translation)."""
     p = Path(path)

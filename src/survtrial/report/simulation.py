@@ -249,16 +249,24 @@ def _plotted(value) -> float | None:
     return None
 
 
-def power_figure(sim, out_stem: Path) -> list[Path] | None:
-    """Rejection probability (with 95% MC intervals) against the one varied key, when its
-    values are numbers (or one-number lists, such as a hazard per year of one interval)."""
+def _power_key(sim) -> str | None:
+    """The one varied key, when its values are numbers (or one-number lists); else None."""
     keys = {k for s in sim.scenarios for k in s.characteristics.scenario}
     if len(keys) != 1:
         return None
     (key,) = keys
-    xs = [_plotted(s.characteristics.scenario[key]) for s in sim.scenarios]
-    if any(x is None for x in xs):
+    if any(_plotted(s.characteristics.scenario[key]) is None for s in sim.scenarios):
         return None
+    return key
+
+
+def power_figure(sim, out_stem: Path) -> list[Path] | None:
+    """Rejection probability (with 95% MC intervals) against the one varied key, when its
+    values are numbers (or one-number lists, such as a hazard per year of one interval)."""
+    key = _power_key(sim)
+    if key is None:
+        return None
+    xs = [_plotted(s.characteristics.scenario[key]) for s in sim.scenarios]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -279,22 +287,27 @@ def power_figure(sim, out_stem: Path) -> list[Path] | None:
     return save_figure(fig, out_stem)
 
 
-def write_simulation(sim, out: Path) -> list[str]:
+def write_simulation(sim, out: Path, written: list[str] | None = None) -> list[str]:
     """operating_characteristics.json, replicates.parquet (unless a :class:`ReplicatesWriter`
-    wrote it during the run: the scenarios then hold no replicates) and the power figure."""
+    wrote it during the run: the scenarios then hold no replicates) and the power figure;
+    returns their names. ``written``, when given, receives each name before its file is
+    written: what an interrupted command removes (:func:`survtrial.report.files.remove`)."""
     import pyarrow.parquet as pq
 
+    written = [] if written is None else written
     out = files.output_dir(out)
+    written.append("operating_characteristics.json")
     files.write_text(out / "operating_characteristics.json", dumps(document(sim)), "--out")
+    written.append("replicates.parquet")
     if all(s.replicates is not None for s in sim.scenarios):
         try:
             pq.write_table(replicates_table(sim), out / "replicates.parquet")
         except OSError as exc:
             raise InputError(f"--out: cannot write {out / 'replicates.parquet'}: {exc}") from None
-    written = ["operating_characteristics.json", "replicates.parquet"]
-    if power_figure(sim, out / "power") is not None:
+    if _power_key(sim) is not None:
         written += ["power.png", "power.svg"]
-    return written
+        power_figure(sim, out / "power")
+    return list(written)
 
 
 def _cell(e, scale: float = 1.0, digits: int = 1) -> str:
