@@ -187,3 +187,36 @@ def test_simulate_interrupted_while_writing_leaves_none_of_its_files(tmp_path):
         assert proc.stderr.startswith("error: interrupted"), proc.stderr
     assert not made.exists()
     assert [p.name for p in kept.iterdir()] == ["notes.txt"]
+
+
+# reproduce interrupted while writing the ADaM data sets, after its JSON, figures and report
+INTERRUPTED_WHILE_WRITING_ADAM = """
+import sys
+import survtrial.io.adam as adam
+from survtrial.cli import run
+
+def ctrl_c(*args, **kwargs):
+    raise KeyboardInterrupt
+
+adam.write_adam = ctrl_c
+sys.argv = ["survtrial", "reproduce", "aall1731", "--replicates", "20", "--workers", "1",
+            "--no-report", "--out", sys.argv[1]]
+run()
+"""
+
+
+def test_reproduce_interrupted_while_writing_leaves_none_of_its_files(tmp_path):
+    """The files a reproduction had written when a Ctrl-C came are removed (the folder too if
+    the run made it; a file that was there before stays), so 'nothing written' is true."""
+    made, kept = tmp_path / "made", tmp_path / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("the user's")
+    for out in (made, kept):
+        proc = subprocess.run(
+            [sys.executable, "-c", INTERRUPTED_WHILE_WRITING_ADAM, str(out)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 130, proc.stderr
+        assert proc.stderr.startswith("error: interrupted"), proc.stderr
+    assert not made.exists()
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"]

@@ -62,17 +62,17 @@ def _run(
     # the folder is checked before the simulation, so that a bad --out fails at once (and
     # removed again if the simulation fails)
     trial_id = parse_protocol(text, source).trial.id
-    with (
-        output_folder(out if out is not None else Path(f"{trial_id}-out")) as folder,
-        progress_bar() as progress,
-    ):
-        rep = reproduce(
-            text, source, name, seed=seed, replicates=replicates, vary=tuple(vary or ()),
-            workers=workers, progress=progress,
-        )
-    written = write_reproduction(rep, folder, report=report)
-    run = rep.run
-    adam = write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day), folder, 0)
+    with output_folder(out if out is not None else Path(f"{trial_id}-out")) as folder:
+        with progress_bar() as progress:
+            rep = reproduce(
+                text, source, name, seed=seed, replicates=replicates, vary=tuple(vary or ()),
+                workers=workers, progress=progress,
+            )
+        # inside the folder's block: a Ctrl-C or an error while writing leaves none of them
+        written = write_reproduction(rep, folder, report=report)
+        run = rep.run
+        adam = write_adam(run.first_batch, cut_data(run.first_batch, run.first_cut_day),
+                          folder, 0)  # fmt: skip
     print_reproduction(console(min_width=120), rep)
     typer.echo(f"{replicates} replicate trials in {rep.elapsed_seconds:.1f} s.")
     typer.echo(

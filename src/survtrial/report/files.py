@@ -44,13 +44,17 @@ def _missing_dirs(path: str | os.PathLike[str]) -> list[Path]:
 @contextlib.contextmanager
 def output_folder(path: str | os.PathLike[str], what: str = "--out") -> Iterator[Path]:
     """:func:`output_dir` for a command that makes its folder before its work (so that a bad
-    ``--out`` fails at once): if the work fails and leaves the folder empty, the folder and
-    the parents made for it are removed again."""
+    ``--out`` fails at once) and writes its files inside the block: if the work fails (an
+    error, a Ctrl-C), the files it added to the folder are removed, then the folder and the
+    parents made for it if they are empty. Files that were there before stay (a file of the
+    same name rewritten by the work too)."""
     created = _missing_dirs(path)
     folder = output_dir(path, what)
+    before = {p.name for p in folder.iterdir()}
     try:
         yield folder
     except BaseException:
+        remove(folder, sorted(p.name for p in folder.iterdir() if p.name not in before))
         _remove_empty_dirs(created)
         raise
 
@@ -67,7 +71,7 @@ def _remove_empty_dirs(dirs: list[Path]) -> None:
 
 def remove(folder: str | os.PathLike[str], names: list[str]) -> None:
     """Remove the files ``names`` from ``folder`` where they are (what an interrupted command
-    had written); a file that cannot be removed is left."""
+    had written); a file that cannot be removed, or a folder, is left."""
     for name in names:
         with contextlib.suppress(OSError):
             (Path(folder) / name).unlink(missing_ok=True)
