@@ -72,13 +72,17 @@ def test_output_folder_removes_only_what_it_made_and_left_empty(tmp_path):
     assert list(tmp_path.iterdir()) == []  # both made, both removed
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "mine.txt").write_text("x")
+    (tmp_path / "a" / "b").mkdir()
+    (tmp_path / "a" / "b" / "before.txt").write_text("z")
     with pytest.raises(RuntimeError), output_folder(tmp_path / "a" / "b") as folder:
         (folder / "partial.txt").write_text("y")
         raise RuntimeError("the work failed after writing")
-    assert (tmp_path / "a" / "b" / "partial.txt").exists()  # not empty: kept
-    with pytest.raises(RuntimeError), output_folder(tmp_path / "a" / "c"):
+    # what the failed work wrote is removed ('nothing written'); what was there stays
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["before.txt"]
+    with pytest.raises(RuntimeError), output_folder(tmp_path / "a" / "c") as folder:
+        (folder / "partial.txt").write_text("y")
         raise RuntimeError("failed")
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b", "mine.txt"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b", "mine.txt"]  # c: gone
     with output_folder(tmp_path / "ok") as folder:
         pass
     assert folder.is_dir()  # kept when the work succeeds, even empty
