@@ -175,12 +175,18 @@ def test_simulate_interrupted_while_writing_leaves_none_of_its_files(tmp_path):
     from pathlib import Path
 
     toml = Path(__file__).parent / "reference" / "fixtures" / "simulate" / "of_hr075.toml"
+    _interrupted_leaves_nothing(tmp_path, INTERRUPTED_WHILE_DRAWING, str(toml))
+
+
+def _interrupted_leaves_nothing(tmp_path, program: str, *args: str) -> None:
+    """``program`` (its last argument the output folder) into a folder it makes and into one
+    holding a file of the user's: status 130, one line, and nothing of its own left."""
     made, kept = tmp_path / "made", tmp_path / "kept"
     kept.mkdir()
     (kept / "notes.txt").write_text("the user's")
     for out in (made, kept):
         proc = subprocess.run(
-            [sys.executable, "-c", INTERRUPTED_WHILE_DRAWING, str(toml), str(out)],
+            [sys.executable, "-c", program, *args, str(out)],
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert proc.returncode == 130, proc.stderr
@@ -208,15 +214,4 @@ run()
 def test_reproduce_interrupted_while_writing_leaves_none_of_its_files(tmp_path):
     """The files a reproduction had written when a Ctrl-C came are removed (the folder too if
     the run made it; a file that was there before stays), so 'nothing written' is true."""
-    made, kept = tmp_path / "made", tmp_path / "kept"
-    kept.mkdir()
-    (kept / "notes.txt").write_text("the user's")
-    for out in (made, kept):
-        proc = subprocess.run(
-            [sys.executable, "-c", INTERRUPTED_WHILE_WRITING_ADAM, str(out)],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert proc.returncode == 130, proc.stderr
-        assert proc.stderr.startswith("error: interrupted"), proc.stderr
-    assert not made.exists()
-    assert [p.name for p in kept.iterdir()] == ["notes.txt"]
+    _interrupted_leaves_nothing(tmp_path, INTERRUPTED_WHILE_WRITING_ADAM)
