@@ -74,7 +74,7 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
     from survtrial._processes import keep_freed_memory
     from survtrial.arrays import backend
     from survtrial.protocol import parse_protocol
-    from survtrial.report.files import output_folder, remove
+    from survtrial.report.files import output_folder
     from survtrial.report.simulation import ReplicatesWriter, print_simulation, write_simulation
     from survtrial.simulate import check_run, simulate
 
@@ -85,7 +85,6 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
     trial_id = parse_protocol(text, source).trial.id
     with output_folder(out if out is not None else Path(f"{trial_id}-oc")) as folder:
         rows = ReplicatesWriter(folder)  # replicates.parquet as the chunks come
-        started: list[str] = []  # the other files, named as each is begun
         try:
             with progress_bar() as progress:
                 sim = simulate(
@@ -94,11 +93,10 @@ def _simulate(protocol, replicates, seed, out, vary, workers, executor, schedule
                     scheduler=scheduler, progress=progress, device=device, sink=rows,
                 )  # fmt: skip
             rows.start_close()  # the part files appended while the JSON and figure are written
-            written = write_simulation(sim, folder, started)
+            written = write_simulation(sim, folder)
             rows.wait_closed()
-        except BaseException:  # Ctrl-C, an error: none of this run's files is left
+        except BaseException:  # Ctrl-C, an error: output_folder removes the files it added
             rows.abort()
-            remove(folder, started)  # the folder, if this run made it, is then removed
             raise
     print_simulation(console(min_width=120), sim)
     typer.echo(f"{run_summary(sim, executor, workers)}. Wrote {', '.join(written)} to {folder}/")

@@ -54,7 +54,7 @@ def output_folder(path: str | os.PathLike[str], what: str = "--out") -> Iterator
     try:
         yield folder
     except BaseException:
-        remove(folder, sorted(p.name for p in folder.iterdir() if p.name not in before))
+        _remove_files(folder, sorted(p.name for p in folder.iterdir() if p.name not in before))
         _remove_empty_dirs(created)
         raise
 
@@ -69,7 +69,7 @@ def _remove_empty_dirs(dirs: list[Path]) -> None:
             return
 
 
-def remove(folder: str | os.PathLike[str], names: list[str]) -> None:
+def _remove_files(folder: str | os.PathLike[str], names: list[str]) -> None:
     """Remove the files ``names`` from ``folder`` where they are (what an interrupted command
     had written); a file that cannot be removed, or a folder, is left."""
     for name in names:

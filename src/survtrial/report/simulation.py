@@ -287,27 +287,23 @@ def power_figure(sim, out_stem: Path) -> list[Path] | None:
     return save_figure(fig, out_stem)
 
 
-def write_simulation(sim, out: Path, written: list[str] | None = None) -> list[str]:
+def write_simulation(sim, out: Path) -> list[str]:
     """operating_characteristics.json, replicates.parquet (unless a :class:`ReplicatesWriter`
     wrote it during the run: the scenarios then hold no replicates) and the power figure;
-    returns their names. ``written``, when given, receives each name before its file is
-    written: what an interrupted command removes (:func:`survtrial.report.files.remove`)."""
+    returns their names."""
     import pyarrow.parquet as pq
 
-    written = [] if written is None else written
     out = files.output_dir(out)
-    written.append("operating_characteristics.json")
     files.write_text(out / "operating_characteristics.json", dumps(document(sim)), "--out")
-    written.append("replicates.parquet")
     if all(s.replicates is not None for s in sim.scenarios):
         try:
             pq.write_table(replicates_table(sim), out / "replicates.parquet")
         except OSError as exc:
             raise InputError(f"--out: cannot write {out / 'replicates.parquet'}: {exc}") from None
-    if _power_key(sim) is not None:
+    written = ["operating_characteristics.json", "replicates.parquet"]
+    if power_figure(sim, out / "power") is not None:
         written += ["power.png", "power.svg"]
-        power_figure(sim, out / "power")
-    return list(written)
+    return written
 
 
 def _cell(e, scale: float = 1.0, digits: int = 1) -> str:
